@@ -1,0 +1,27 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const at = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+// Tests import workspace packages from source, so `vitest run` needs no build step.
+const alias = {
+  '@shoal/protocol': at('./protocol/src/index.ts'),
+  '@shoal/origin': at('./origin/src/index.ts'),
+};
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: ['protocol', 'origin'].map((name) => ({
+      resolve: { alias },
+      test: {
+        name,
+        root: at(`./${name}`),
+        include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        environment: 'node',
+        testTimeout: 60_000,
+        hookTimeout: 120_000,
+      },
+    })),
+  },
+});
