@@ -3,7 +3,8 @@ import { PassThrough, type Readable } from 'node:stream';
 import { OriginError } from '../errors.js';
 
 /**
- * The request body as a stream that errors with SHOAL_ERR_TOO_LARGE past `maxBytes` and with
+ * The request body as a stream that errors with SHOAL_ERR_TOO_LARGE past `maxBytes` (throws at once when
+ * Content-Length already says so) and with
  * SHOAL_ERR_INCOMPLETE_BODY when the client goes away before the end. Unlike piping the request itself,
  * an error here leaves the request socket alone, so the server can still answer 413.
  */
@@ -31,9 +32,11 @@ export function limitedBody(req: IncomingMessage, maxBytes: number): Readable {
   };
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    process.nextTick(() => fail(new OriginError('SHOAL_ERR_TOO_LARGE', `body larger than ${maxBytes} bytes`)));
-    return out;
+    throw new OriginError('SHOAL_ERR_TOO_LARGE', `body larger than ${maxBytes} bytes`);
   }
+  // The consumer may attach only after some awaits; an abort before then must not become an uncaught
+  // 'error' event. The consumer still sees the stream destroyed and fails.
+  out.on('error', () => undefined);
   req.on('data', onData);
   req.on('end', () => {
     if (!failed) out.end();
