@@ -14,6 +14,7 @@ const alias = {
 export default defineConfig({
   resolve: { alias },
   test: {
+    globalSetup: [at('./scripts/vitest-build.ts')],
     projects: ['protocol', 'origin', 'edge', 'player-sdk', 'loadtest'].map((name) => ({
       resolve: { alias },
       test: {

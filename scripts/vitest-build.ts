@@ -1,0 +1,14 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Vitest global setup: builds the workspace (incrementally) first, because some tests run the compiled
+ * command-line programs as child processes, the way users run them.
+ */
+export default function setup(): void {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  execFileSync(process.execPath, [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-b'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+}
