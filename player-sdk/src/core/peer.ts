@@ -1,0 +1,265 @@
+import { MAX_DATA_CHUNK_BYTES, PEER_PROTOCOL_VERSION, type HaveEntry, type HaveState, type PeerMessage } from '@shoal/protocol';
+import { ShoalError } from './errors.js';
+import { TypedEmitter } from './event-emitter.js';
+import type { PeerChannel } from './peer-channel.js';
+import type { SegmentBuffer } from './segment-buffer.js';
+
+/** What a peer needs from its swarm to serve requests. */
+export interface PeerHost {
+  readonly swarmId: string;
+  /** The buffer of a segment this player holds or is loading, if any. */
+  segmentFor(segment: number): SegmentBuffer | undefined;
+  /** Whether this player uploads at all right now (policy: saveData, cellular, caps). */
+  mayUpload(peer: Peer): boolean;
+  /** Milliseconds to wait before `bytes` may be sent under the upload rate cap (0: send now, and they are taken). */
+  uploadWaitMs(bytes: number): number;
+  onUploaded(bytes: number): void;
+  now(): number;
+}
+
+interface PeerEvents {
+  /** The peer's holdings changed. */
+  have: (segment: number, state: HaveState) => void;
+  ready: () => void;
+  close: (reason: string) => void;
+}
+
+interface Download {
+  readonly segment: number;
+  readonly buffer: SegmentBuffer;
+  readonly startedAt: number;
+  readonly startOffset: number;
+  lastProgressAt: number;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+interface Upload {
+  readonly buffer: SegmentBuffer;
+  sent: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  unsubscribe: () => void;
+}
+
+/**
+ * A connected remote player: what it holds, what we are downloading from it, what we are uploading to
+ * it, and how fast it has been. All I/O goes through its PeerChannel.
+ */
+export class Peer extends TypedEmitter<PeerEvents> {
+  private readonly holdings = new Map<number, HaveState>();
+  private readonly downloads = new Map<number, Download>();
+  private readonly uploads = new Map<number, Upload>();
+  private nextRequest = 1;
+  private helloReceived = false;
+  private closed = false;
+  /** Bytes per second measured on completed downloads, smoothed; undefined until measured. */
+  throughput: number | undefined;
+  failures = 0;
+  bytesDownloaded = 0;
+  bytesUploaded = 0;
+
+  constructor(
+    readonly id: string,
+    private readonly channel: PeerChannel,
+    private readonly host: PeerHost,
+  ) {
+    super();
+    channel.on('message', (message) => this.receive(message));
+    channel.on('close', (reason) => this.shutdown(reason));
+    channel.on('drain', () => {
+      for (const [request, upload] of this.uploads) this.pump(request, upload);
+    });
+    channel.send({ type: 'hello', version: PEER_PROTOCOL_VERSION, swarm: host.swarmId });
+  }
+
+  get ready(): boolean {
+    return this.helloReceived && !this.closed;
+  }
+
+  get activeDownloads(): number {
+    return this.downloads.size;
+  }
+
+  get activeUploads(): number {
+    return this.uploads.size;
+  }
+
+  /** What the peer said it holds for `segment`. */
+  has(segment: number): HaveState | undefined {
+    return this.holdings.get(segment);
+  }
+
+  /** Tells the peer what we hold now. */
+  announce(entries: readonly HaveEntry[]): void {
+    if (entries.length > 0 && this.ready) this.channel.send({ type: 'have', entries });
+  }
+
+  /**
+   * Downloads `segment` into `buffer` from its current length on. Resolves when the peer says it sent
+   * everything; rejects with SHOAL_ERR_PEER_GONE or when the peer has no such segment.
+   */
+  download(segment: number, buffer: SegmentBuffer): Promise<void> {
+    if (!this.ready) return Promise.reject(new ShoalError('SHOAL_ERR_PEER_GONE', `peer ${this.id} is not connected`));
+    const request = this.nextRequest++;
+    const now = this.host.now();
+    return new Promise<void>((resolve, reject) => {
+      this.downloads.set(request, { segment, buffer, startedAt: now, startOffset: buffer.received, lastProgressAt: now, resolve, reject });
+      this.channel.send({ type: 'request', request, segment, offset: buffer.received });
+    });
+  }
+
+  /** Time of the last byte received for a download of `segment`, to detect stalled transfers. */
+  lastProgress(segment: number): number | undefined {
+    for (const download of this.downloads.values()) if (download.segment === segment) return download.lastProgressAt;
+    return undefined;
+  }
+
+  /** Stops a download (we got the bytes elsewhere, or gave up on this peer). */
+  cancel(segment: number, reason: Error = new ShoalError('SHOAL_ERR_ABORTED')): void {
+    for (const [request, download] of this.downloads) {
+      if (download.segment !== segment) continue;
+      this.downloads.delete(request);
+      this.channel.send({ type: 'cancel', request });
+      download.reject(reason);
+    }
+  }
+
+  private receive(message: PeerMessage): void {
+    if (!this.helloReceived) {
+      if (message.type !== 'hello' || message.version !== PEER_PROTOCOL_VERSION || message.swarm !== this.host.swarmId) {
+        this.close('protocol: bad hello');
+        return;
+      }
+      this.helloReceived = true;
+      this.emit('ready');
+      return;
+    }
+    switch (message.type) {
+      case 'hello':
+        this.close('protocol: second hello');
+        return;
+      case 'have':
+        for (const entry of message.entries) {
+          if (entry.state === 'dropped') this.holdings.delete(entry.segment);
+          else this.holdings.set(entry.segment, entry.state);
+          this.emit('have', entry.segment, entry.state);
+        }
+        return;
+      case 'request':
+        this.serve(message.request, message.segment, message.offset);
+        return;
+      case 'cancel':
+        this.stopUpload(message.request);
+        return;
+      case 'data':
+        this.onData(message.request, message.offset, message.total, message.bytes);
+        return;
+      case 'done': {
+        const download = this.downloads.get(message.request);
+        if (!download) return; // cancelled meanwhile
+        this.downloads.delete(message.request);
+        if (download.buffer.received !== message.total || !download.buffer.filled) {
+          download.reject(new ShoalError('SHOAL_ERR_PEER_PROTOCOL', `peer ${this.id} said done before sending everything`));
+          this.failures++;
+          return;
+        }
+        const seconds = Math.max(0.001, (this.host.now() - download.startedAt) / 1000);
+        const rate = (download.buffer.received - download.startOffset) / seconds;
+        this.throughput = this.throughput === undefined ? rate : this.throughput * 0.7 + rate * 0.3;
+        download.resolve();
+        return;
+      }
+      case 'absent': {
+        const download = this.downloads.get(message.request);
+        this.holdings.delete(message.segment);
+        if (!download) return;
+        this.downloads.delete(message.request);
+        download.reject(new ShoalError('SHOAL_ERR_PEER_GONE', `peer ${this.id} does not have segment ${message.segment}`));
+        return;
+      }
+    }
+  }
+
+  private onData(request: number, offset: number, total: number, bytes: Uint8Array): void {
+    const download = this.downloads.get(request);
+    if (!download) return; // late chunks of a cancelled request
+    const { buffer } = download;
+    if (!buffer.declareTotal(total) || !buffer.append(offset, bytes, 'p2p', this.id)) {
+      // Another source may have filled the buffer meanwhile; only a contradiction of sizes is the peer's fault.
+      this.downloads.delete(request);
+      this.channel.send({ type: 'cancel', request });
+      download.reject(new ShoalError('SHOAL_ERR_PEER_PROTOCOL', `peer ${this.id} sent bytes that do not fit segment ${download.segment}`));
+      return;
+    }
+    this.bytesDownloaded += bytes.length;
+    download.lastProgressAt = this.host.now();
+  }
+
+  private serve(request: number, segment: number, offset: number): void {
+    const buffer = this.host.segmentFor(segment);
+    if (!buffer || buffer.status === 'failed' || !this.host.mayUpload(this) || this.uploads.has(request)) {
+      this.channel.send({ type: 'absent', request, segment });
+      return;
+    }
+    const upload: Upload = { buffer, sent: offset, timer: undefined, unsubscribe: () => undefined };
+    // Cut-through: keep sending as more bytes of a loading segment arrive.
+    upload.unsubscribe = buffer.subscribe(() => this.pump(request, upload));
+    this.uploads.set(request, upload);
+    this.pump(request, upload);
+  }
+
+  private pump(request: number, upload: Upload): void {
+    if (upload.timer !== undefined || this.uploads.get(request) !== upload) return;
+    const { buffer } = upload;
+    if (buffer.status === 'failed' || buffer.received < upload.sent) {
+      // Our copy was discarded (bad digest): the peer must get it elsewhere.
+      this.stopUpload(request);
+      this.channel.send({ type: 'absent', request, segment: buffer.segment });
+      return;
+    }
+    const total = buffer.total;
+    while (total !== undefined && upload.sent < buffer.received && !this.channel.congested) {
+      const size = Math.min(MAX_DATA_CHUNK_BYTES, buffer.received - upload.sent);
+      const wait = this.host.uploadWaitMs(size);
+      if (wait > 0) {
+        upload.timer = setTimeout(() => {
+          upload.timer = undefined;
+          this.pump(request, upload);
+        }, wait);
+        return;
+      }
+      this.channel.send({ type: 'data', request, offset: upload.sent, total, bytes: buffer.slice(upload.sent, upload.sent + size) });
+      upload.sent += size;
+      this.bytesUploaded += size;
+      this.host.onUploaded(size);
+    }
+    if (total !== undefined && upload.sent === total) {
+      this.channel.send({ type: 'done', request, total });
+      this.stopUpload(request);
+    }
+  }
+
+  private stopUpload(request: number): void {
+    const upload = this.uploads.get(request);
+    if (!upload) return;
+    this.uploads.delete(request);
+    upload.unsubscribe();
+    if (upload.timer !== undefined) clearTimeout(upload.timer);
+  }
+
+  close(reason: string): void {
+    this.channel.close(reason);
+  }
+
+  private shutdown(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const request of [...this.uploads.keys()]) this.stopUpload(request);
+    for (const download of this.downloads.values()) {
+      download.reject(new ShoalError('SHOAL_ERR_PEER_GONE', `peer ${this.id} left: ${reason}`));
+    }
+    this.downloads.clear();
+    this.emit('close', reason);
+    this.removeAllListeners();
+  }
+}

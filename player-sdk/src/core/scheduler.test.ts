@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { bestPeer, chooseSource, electedForHttp, type PeerCandidate, type SourceInput } from './scheduler.js';
+
+const peer = (peerId: string, state: PeerCandidate['state'], throughput?: number, activeDownloads = 0, failures = 0): PeerCandidate => ({
+  peerId,
+  state,
+  throughput,
+  activeDownloads,
+  failures,
+});
+
+const base: SourceInput = {
+  now: 10_000,
+  deadline: 20_000,
+  urgentWindowMs: 2_000,
+  httpEstimateMs: 500,
+  candidates: [],
+  electedForHttp: false,
+  httpOnly: false,
+};
+
+describe('chooseSource', () => {
+  it('goes to HTTP inside the urgent window, whatever peers have', () => {
+    expect(chooseSource({ ...base, now: 18_000, candidates: [peer('a', 'complete')] })).toEqual({ kind: 'http' });
+    expect(chooseSource({ ...base, now: 17_500, candidates: [peer('a', 'complete')] })).toEqual({ kind: 'http' });
+    expect(chooseSource({ ...base, now: 17_499, candidates: [peer('a', 'complete')] })).toEqual({ kind: 'peer', peerId: 'a' });
+  });
+
+  it('prefers a peer holding the whole segment over one still loading it', () => {
+    expect(chooseSource({ ...base, candidates: [peer('loading', 'loading', 9e9), peer('whole', 'complete', 1e5)] })).toEqual({ kind: 'peer', peerId: 'whole' });
+    expect(chooseSource({ ...base, candidates: [peer('loading', 'loading')] })).toEqual({ kind: 'peer', peerId: 'loading' });
+  });
+
+  it('fetches over HTTP when elected and nobody has it, otherwise waits for the slack', () => {
+    expect(chooseSource({ ...base, electedForHttp: true })).toEqual({ kind: 'http' });
+    expect(chooseSource(base)).toEqual({ kind: 'wait', maxWaitMs: 7_500 });
+    expect(chooseSource({ ...base, deadline: undefined })).toEqual({ kind: 'wait', maxWaitMs: Infinity });
+  });
+
+  it('uses HTTP only when P2P is ruled out for the segment', () => {
+    expect(chooseSource({ ...base, httpOnly: true, candidates: [peer('a', 'complete')] })).toEqual({ kind: 'http' });
+  });
+});
+
+describe('bestPeer', () => {
+  it('weighs throughput by transfers in flight and past failures', () => {
+    expect(bestPeer([peer('slow', 'complete', 1e5), peer('fast', 'complete', 1e6)])!.peerId).toBe('fast');
+    expect(bestPeer([peer('busy', 'complete', 1e6, 3), peer('idle', 'complete', 4e5)])!.peerId).toBe('idle');
+    expect(bestPeer([peer('flaky', 'complete', 1e6, 0, 3), peer('steady', 'complete', 2e5)])!.peerId).toBe('steady');
+    expect(bestPeer([])).toBeUndefined();
+  });
+});
+
+describe('electedForHttp', () => {
+  const ids = Array.from({ length: 10 }, (_, i) => `peer-${i}`);
+
+  it('elects exactly one of a fully connected group, the same from every point of view', () => {
+    for (let segment = 0; segment < 200; segment++) {
+      const winners = ids.filter((id) => electedForHttp(id, ids.filter((other) => other !== id), segment));
+      expect(winners).toHaveLength(1);
+    }
+  });
+
+  it('rotates the election across segments', () => {
+    const wins = new Map<string, number>();
+    for (let segment = 0; segment < 1000; segment++) {
+      const winner = ids.find((id) => electedForHttp(id, ids.filter((other) => other !== id), segment))!;
+      wins.set(winner, (wins.get(winner) ?? 0) + 1);
+    }
+    expect(wins.size).toBe(10);
+    for (const count of wins.values()) expect(count).toBeGreaterThan(50);
+  });
+
+  it('elects k players when asked, and a lone player always', () => {
+    for (let segment = 0; segment < 50; segment++) {
+      const winners = ids.filter((id) => electedForHttp(id, ids.filter((other) => other !== id), segment, 2));
+      expect(winners).toHaveLength(2);
+    }
+    expect(electedForHttp('alone', [], 7)).toBe(true);
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * Pure scheduling decisions: where the bytes of one segment should come from, and which player of a swarm
+ * fetches a new live segment over HTTP. No clocks or sockets here; the swarm feeds in what it knows.
+ */
+
+export interface PeerCandidate {
+  readonly peerId: string;
+  readonly state: 'complete' | 'loading';
+  /** Measured bytes per second, undefined before the first transfer. */
+  readonly throughput: number | undefined;
+  readonly activeDownloads: number;
+  readonly failures: number;
+}
+
+export interface SourceInput {
+  readonly now: number;
+  /** When the player needs the segment (ms, same clock as now); undefined for a prefetch. */
+  readonly deadline: number | undefined;
+  /** Inside this many ms of the deadline, only HTTP is used. */
+  readonly urgentWindowMs: number;
+  /** How long HTTP would take for the bytes still missing, in ms. */
+  readonly httpEstimateMs: number;
+  readonly candidates: readonly PeerCandidate[];
+  /** This player is the one elected to fetch the segment over HTTP for the swarm. */
+  readonly electedForHttp: boolean;
+  /** P2P is not allowed for this segment (integrity required but no digest, or a digest mismatch already). */
+  readonly httpOnly: boolean;
+}
+
+export type SourceDecision =
+  | { readonly kind: 'http' }
+  | { readonly kind: 'peer'; readonly peerId: string }
+  /** Wait for a peer to announce the segment, at most `maxWaitMs` (Infinity: until the player asks). */
+  | { readonly kind: 'wait'; readonly maxWaitMs: number };
+
+/** Throughput assumed for a peer not measured yet: good enough to be tried, worse than a proven one. */
+const UNMEASURED_THROUGHPUT = 500_000;
+
+/** Picks the peer expected to deliver soonest: measured throughput shared by its transfers in flight. */
+export function bestPeer(candidates: readonly PeerCandidate[]): PeerCandidate | undefined {
+  let best: PeerCandidate | undefined;
+  let bestScore = -Infinity;
+  for (const candidate of candidates) {
+    const score = ((candidate.throughput ?? UNMEASURED_THROUGHPUT) / (1 + candidate.activeDownloads)) * 0.5 ** candidate.failures;
+    if (score > bestScore) {
+      best = candidate;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+export function chooseSource(input: SourceInput): SourceDecision {
+  if (input.httpOnly) return { kind: 'http' };
+  const slackMs = input.deadline === undefined ? Infinity : input.deadline - input.now - input.urgentWindowMs - input.httpEstimateMs;
+  if (slackMs <= 0) return { kind: 'http' };
+  const complete = bestPeer(input.candidates.filter((c) => c.state === 'complete'));
+  if (complete) return { kind: 'peer', peerId: complete.peerId };
+  const loading = bestPeer(input.candidates.filter((c) => c.state === 'loading'));
+  if (loading) return { kind: 'peer', peerId: loading.peerId };
+  if (input.electedForHttp) return { kind: 'http' };
+  return { kind: 'wait', maxWaitMs: slackMs };
+}
+
+/** 32-bit FNV-1a with a final avalanche, enough to spread (peer, segment) pairs evenly. */
+function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * Rendezvous hashing: of `self` and its neighbours, the `count` players with the highest hash of
+ * (player, segment) fetch the segment over HTTP; everyone else waits for them. Neighbours that know each
+ * other reach the same answer without talking, and the choice rotates from segment to segment, spreading
+ * the HTTP load and the upload work.
+ */
+export function electedForHttp(self: string, neighbours: readonly string[], segment: number, count = 1): boolean {
+  const mine = hash32(`${self}:${segment}`);
+  let higher = 0;
+  for (const id of neighbours) {
+    const theirs = hash32(`${id}:${segment}`);
+    if (theirs > mine || (theirs === mine && id > self)) higher++;
+    if (higher >= count) return false;
+  }
+  return true;
+}

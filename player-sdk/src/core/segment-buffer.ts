@@ -1,0 +1,118 @@
+/**
+ * The bytes of one segment as they arrive, always contiguous from byte 0, so that a transfer can resume
+ * from `received` on another source (a peer or HTTP with Range) and so that a player can relay chunks to its
+ * own peers while they are still arriving (cut-through).
+ */
+export class SegmentBuffer {
+  private data: Uint8Array;
+  private length = 0;
+  private declaredTotal: number | undefined;
+  private readonly waiters = new Set<() => void>();
+  /** Bytes by where they came from, for accounting. */
+  readonly bytesFrom = { http: 0, p2p: 0 };
+  /** Peers whose bytes are in this buffer, to blame if the digest does not match. */
+  readonly contributors = new Set<string>();
+  private state: 'loading' | 'complete' | 'failed' = 'loading';
+
+  constructor(
+    readonly segment: number,
+    /** Largest total accepted; a source that declares more is refused before anything is allocated. */
+    readonly maxBytes: number,
+    initialCapacity = 64 * 1024,
+  ) {
+    this.data = new Uint8Array(Math.min(initialCapacity, maxBytes));
+  }
+
+  get received(): number {
+    return this.length;
+  }
+
+  get total(): number | undefined {
+    return this.declaredTotal;
+  }
+
+  get status(): 'loading' | 'complete' | 'failed' {
+    return this.state;
+  }
+
+  /** Sets the segment's size once known. False when it is absurd or contradicts an earlier declaration. */
+  declareTotal(total: number): boolean {
+    if (!Number.isSafeInteger(total) || total < 0 || total > this.maxBytes) return false;
+    if (this.declaredTotal !== undefined) return this.declaredTotal === total;
+    if (total < this.length) return false;
+    this.declaredTotal = total;
+    if (this.data.length < total) this.grow(total);
+    return true;
+  }
+
+  private grow(min: number): void {
+    const next = new Uint8Array(Math.min(this.maxBytes, Math.max(min, this.data.length * 2)));
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
+  }
+
+  /**
+   * Appends bytes that start exactly at `offset === received`. Returns false (and keeps nothing) for a
+   * gap, an overlap, or bytes beyond the declared total or the maximum.
+   */
+  append(offset: number, bytes: Uint8Array, from: 'http' | 'p2p', peerId?: string): boolean {
+    if (this.state !== 'loading' || offset !== this.length) return false;
+    const end = offset + bytes.length;
+    if (end > (this.declaredTotal ?? this.maxBytes)) return false;
+    if (end > this.data.length) this.grow(end);
+    this.data.set(bytes, offset);
+    this.length = end;
+    this.bytesFrom[from] += bytes.length;
+    if (peerId !== undefined) this.contributors.add(peerId);
+    this.notify();
+    return true;
+  }
+
+  /** True when every declared byte has arrived. */
+  get filled(): boolean {
+    return this.declaredTotal !== undefined && this.length === this.declaredTotal;
+  }
+
+  /** The received bytes (a view; do not modify). */
+  bytes(): Uint8Array {
+    return this.data.subarray(0, this.length);
+  }
+
+  /** Bytes from `offset` to what has arrived so far (a view). */
+  slice(offset: number, end = this.length): Uint8Array {
+    return this.data.subarray(offset, Math.min(end, this.length));
+  }
+
+  markComplete(): void {
+    this.state = 'complete';
+    // Drop spare capacity: complete segments sit in memory for a while.
+    if (this.data.length !== this.length) this.data = this.data.slice(0, this.length);
+    this.notify();
+  }
+
+  /** Discards everything (failed transfer, bad digest); the buffer can be filled again from zero. */
+  reset(): void {
+    this.length = 0;
+    this.declaredTotal = undefined;
+    this.bytesFrom.http = 0;
+    this.bytesFrom.p2p = 0;
+    this.contributors.clear();
+    this.state = 'loading';
+    this.notify();
+  }
+
+  markFailed(): void {
+    this.state = 'failed';
+    this.notify();
+  }
+
+  /** Calls `listener` after every change until it is removed with the returned function. */
+  subscribe(listener: () => void): () => void {
+    this.waiters.add(listener);
+    return () => this.waiters.delete(listener);
+  }
+
+  private notify(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+}

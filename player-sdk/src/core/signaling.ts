@@ -1,0 +1,25 @@
+import type { SessionDescription, ShoalAnnounceExtension, TrackerOffer } from '@shoal/protocol';
+
+/** What a swarm hears from the tracker. */
+export interface SignalingHandlers {
+  onOffer(fromPeerId: string, offerId: string, offer: SessionDescription): void;
+  onAnswer(fromPeerId: string, offerId: string, answer: SessionDescription): void;
+  /** Seconds until the tracker wants the next announce, when it says. */
+  onInterval?(seconds: number): void;
+}
+
+/** One swarm's membership at the tracker. */
+export interface SignalingSession {
+  announce(offers: readonly TrackerOffer[], extension?: ShoalAnnounceExtension): void;
+  answer(toPeerId: string, offerId: string, answer: SessionDescription): void;
+  leave(): void;
+}
+
+/**
+ * The tracker as the engine sees it: one connection shared by every swarm the player joins. The default
+ * implementation speaks the WebTorrent tracker protocol over WebSocket; tests may supply another.
+ */
+export interface Signaling {
+  join(infoHash: string, peerId: string, handlers: SignalingHandlers): SignalingSession;
+  destroy(): void;
+}

@@ -1,0 +1,382 @@
+import { MAX_HAVE_ENTRIES, type HaveEntry, type HaveState } from '@shoal/protocol';
+import { ShoalError } from './errors.js';
+import { TypedEmitter } from './event-emitter.js';
+import { fetchIntoBuffer, type FetchLike } from './http-loader.js';
+import { matchesDigest } from './integrity.js';
+import { Peer, type PeerHost } from './peer.js';
+import type { PeerChannel } from './peer-channel.js';
+import { chooseSource, electedForHttp, type PeerCandidate } from './scheduler.js';
+import type { SegmentBuffer } from './segment-buffer.js';
+import type { SegmentStore } from './segment-store.js';
+import type { ByteSource, SegmentRef } from './segment.js';
+
+export interface SwarmSettings {
+  /** Inside this many ms of a segment's deadline only HTTP is used. */
+  readonly urgentWindowMs: number;
+  /** A peer that sends nothing for this long is given up on for the segment. */
+  readonly peerStallMs: number;
+  /** Players per swarm that fetch each new live segment over HTTP. */
+  readonly httpFetchersPerSegment: number;
+  /** Refuse P2P for segments without a digest. */
+  readonly requireIntegrity: boolean;
+  /** Assumed HTTP throughput before one is measured, bytes per second. */
+  readonly initialHttpThroughput: number;
+}
+
+/** What a swarm needs from the engine that owns it. */
+export interface SwarmContext {
+  readonly selfId: string;
+  readonly store: SegmentStore;
+  readonly fetch: FetchLike;
+  readonly settings: SwarmSettings;
+  now(): number;
+  mayUpload(peer: Peer): boolean;
+  uploadWaitMs(bytes: number): number;
+  onUploaded(bytes: number): void;
+  /** A peer sent bytes that failed verification, or broke the protocol: it is disconnected and never reconnected. */
+  ban(peerId: string, reason: string): void;
+  httpThroughput(): number | undefined;
+  onHttpTransfer(bytes: number, ms: number): void;
+}
+
+export interface LoadedSegment {
+  readonly bytes: Uint8Array;
+  readonly bytesFrom: { readonly http: number; readonly p2p: number };
+  /** When the first byte arrived (ms on the context clock), for players' load statistics. */
+  readonly firstByteAt: number;
+  readonly verified: boolean;
+}
+
+interface SwarmEvents {
+  'peer-connected': (peerId: string) => void;
+  'peer-disconnected': (peerId: string, reason: string) => void;
+  'segment-loaded': (segment: number, bytesFrom: { http: number; p2p: number }) => void;
+  'integrity-failure': (segment: number, peers: readonly string[]) => void;
+}
+
+interface Job {
+  readonly segment: SegmentRef;
+  readonly buffer: SegmentBuffer;
+  deadline: number | undefined;
+  httpOnly: boolean;
+  wake: () => void;
+  readonly promise: Promise<LoadedSegment>;
+  firstByteAt: number;
+  controller: AbortController;
+}
+
+const WATCHDOG_MS = 100;
+
+/**
+ * One rendition's swarm: the peers watching it, the segments this player holds or loads for it, and the
+ * scheduling loop that decides, per segment, between peers and HTTP.
+ */
+export class Swarm extends TypedEmitter<SwarmEvents> {
+  private readonly peers = new Map<string, Peer>();
+  private readonly known = new Map<number, SegmentRef>();
+  private readonly jobs = new Map<number, Job>();
+  private playlistSeen = false;
+  private destroyed = false;
+
+  constructor(
+    /** Swarm id: the hex info hash, also sent in the peer hello. */
+    readonly id: string,
+    private readonly context: SwarmContext,
+  ) {
+    super();
+  }
+
+  get peerCount(): number {
+    return [...this.peers.values()].filter((peer) => peer.ready).length;
+  }
+
+  /** Peers this player is uploading to right now. */
+  uploadingPeers(): number {
+    let count = 0;
+    for (const peer of this.peers.values()) if (peer.activeUploads > 0) count++;
+    return count;
+  }
+
+  peerIds(): string[] {
+    return [...this.peers.keys()];
+  }
+
+  hasPeer(peerId: string): boolean {
+    return this.peers.has(peerId);
+  }
+
+  /**
+   * Registers the segments of a fresh copy of the rendition's playlist. For a live stream, segments that
+   * appear after the first copy are fetched ahead of the player: over HTTP by the elected player(s), from
+   * peers by everyone else.
+   */
+  updatePlaylist(segments: readonly SegmentRef[], live: boolean): void {
+    const fresh: SegmentRef[] = [];
+    for (const segment of segments) {
+      if (!this.known.has(segment.sequence)) fresh.push(segment);
+      this.known.set(segment.sequence, segment);
+    }
+    // Forget segments that left the playlist, but keep a little history for late requests.
+    const oldest = segments[0]?.sequence;
+    if (oldest !== undefined) for (const sequence of this.known.keys()) if (sequence < oldest - 10) this.known.delete(sequence);
+    if (live && this.playlistSeen) for (const segment of fresh) void this.ensure(segment, undefined).catch(() => undefined);
+    this.playlistSeen = true;
+  }
+
+  /** Loads a segment for the player, which needs it by `deadline` (ms on the context clock). */
+  load(segment: SegmentRef, deadline: number | undefined): Promise<LoadedSegment> {
+    this.known.set(segment.sequence, segment);
+    return this.ensure(segment, deadline);
+  }
+
+  private ensure(segment: SegmentRef, deadline: number | undefined): Promise<LoadedSegment> {
+    if (this.destroyed) return Promise.reject(new ShoalError('SHOAL_ERR_DESTROYED'));
+    const existing = this.jobs.get(segment.sequence);
+    if (existing) {
+      if (deadline !== undefined && (existing.deadline === undefined || deadline < existing.deadline)) {
+        existing.deadline = deadline;
+        existing.wake();
+      }
+      return existing.promise;
+    }
+    const held = this.context.store.get(this.id, segment.sequence);
+    if (held?.status === 'complete') {
+      return Promise.resolve({ bytes: held.bytes(), bytesFrom: { http: 0, p2p: 0 }, firstByteAt: this.context.now(), verified: true });
+    }
+    const buffer = this.context.store.open(this.id, segment.sequence);
+    let resolveJob!: (value: LoadedSegment) => void;
+    let rejectJob!: (error: Error) => void;
+    const promise = new Promise<LoadedSegment>((resolve, reject) => {
+      resolveJob = resolve;
+      rejectJob = reject;
+    });
+    const job: Job = {
+      segment,
+      buffer,
+      deadline,
+      httpOnly: this.context.settings.requireIntegrity && segment.digest === undefined,
+      wake: () => undefined,
+      promise,
+      firstByteAt: 0,
+      controller: new AbortController(),
+    };
+    this.jobs.set(segment.sequence, job);
+    this.run(job).then(
+      (loaded) => {
+        this.jobs.delete(segment.sequence);
+        resolveJob(loaded);
+      },
+      (error: Error) => {
+        this.jobs.delete(segment.sequence);
+        buffer.markFailed();
+        this.context.store.delete(this.id, segment.sequence);
+        this.broadcast([{ segment: segment.sequence, state: 'dropped' }]);
+        rejectJob(error);
+      },
+    );
+    return promise;
+  }
+
+  private candidates(sequence: number): PeerCandidate[] {
+    const out: PeerCandidate[] = [];
+    for (const peer of this.peers.values()) {
+      const state = peer.has(sequence);
+      if (!peer.ready || state === undefined || state === 'dropped') continue;
+      out.push({ peerId: peer.id, state, throughput: peer.throughput, activeDownloads: peer.activeDownloads, failures: peer.failures });
+    }
+    return out;
+  }
+
+  private httpEstimateMs(job: Job): number {
+    const remaining = (job.buffer.total ?? job.segment.byteRange?.length ?? 1_000_000) - job.buffer.received;
+    const rate = this.context.httpThroughput() ?? this.context.settings.initialHttpThroughput;
+    return (Math.max(0, remaining) / rate) * 1000 + 150;
+  }
+
+  private async run(job: Job): Promise<LoadedSegment> {
+    const { segment, buffer } = job;
+    const progress = buffer.subscribe(() => {
+      if (job.firstByteAt === 0 && buffer.received > 0) job.firstByteAt = this.context.now();
+    });
+    try {
+      for (;;) {
+        if (this.destroyed) throw new ShoalError('SHOAL_ERR_DESTROYED');
+        if (!buffer.filled) {
+          const decision = chooseSource({
+            now: this.context.now(),
+            deadline: job.deadline,
+            urgentWindowMs: this.context.settings.urgentWindowMs,
+            httpEstimateMs: this.httpEstimateMs(job),
+            candidates: this.candidates(segment.sequence),
+            electedForHttp: electedForHttp(this.context.selfId, this.peerIds(), segment.sequence, this.context.settings.httpFetchersPerSegment),
+            httpOnly: job.httpOnly,
+          });
+          if (decision.kind === 'wait') {
+            await this.waitForChange(job, decision.maxWaitMs);
+            continue;
+          }
+          this.broadcast([{ segment: segment.sequence, state: 'loading' }]);
+          if (decision.kind === 'http') {
+            const started = this.context.now();
+            const before = buffer.received;
+            await fetchIntoBuffer(this.context.fetch, segment, buffer, job.controller.signal);
+            this.context.onHttpTransfer(buffer.received - before, this.context.now() - started);
+          } else {
+            await this.fromPeer(job, decision.peerId);
+            continue;
+          }
+        }
+        if (buffer.bytesFrom.p2p > 0 && segment.digest !== undefined && !(await matchesDigest(buffer.bytes(), segment.digest))) {
+          const culprits = [...buffer.contributors];
+          this.emit('integrity-failure', segment.sequence, culprits);
+          for (const peerId of culprits) this.context.ban(peerId, `segment ${segment.sequence} failed verification`);
+          buffer.reset();
+          job.httpOnly = true;
+          continue;
+        }
+        const bytesFrom = { ...buffer.bytesFrom };
+        buffer.markComplete();
+        this.context.store.completed(this.id, buffer);
+        this.broadcast([{ segment: segment.sequence, state: 'complete' }]);
+        this.emit('segment-loaded', segment.sequence, bytesFrom);
+        return { bytes: buffer.bytes(), bytesFrom, firstByteAt: job.firstByteAt || this.context.now(), verified: segment.digest !== undefined };
+      }
+    } finally {
+      progress();
+    }
+  }
+
+  /** Waits until a peer announces something, the deadline changes, or `maxWaitMs` passes. */
+  private waitForChange(job: Job, maxWaitMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = Number.isFinite(maxWaitMs) ? setTimeout(done, Math.max(1, maxWaitMs)) : undefined;
+      function done(): void {
+        if (timer !== undefined) clearTimeout(timer);
+        job.wake = () => undefined;
+        resolve();
+      }
+      job.wake = done;
+    });
+  }
+
+  /** Downloads from one peer, giving up when it stalls or would miss the deadline; the loop then decides again. */
+  private async fromPeer(job: Job, peerId: string): Promise<void> {
+    const peer = this.peers.get(peerId);
+    if (!peer) return;
+    const { sequence } = job.segment;
+    const startedAt = this.context.now();
+    const startBytes = job.buffer.received;
+    const watchdog = setInterval(() => {
+      const now = this.context.now();
+      const last = peer.lastProgress(sequence) ?? startedAt;
+      // A peer still loading the segment itself may pause while its own source catches up.
+      const stallLimit = peer.has(sequence) === 'loading' ? this.context.settings.peerStallMs * 3 : this.context.settings.peerStallMs;
+      let giveUp = now - last > stallLimit;
+      if (!giveUp && job.deadline !== undefined) {
+        const elapsed = Math.max(1, now - startedAt);
+        const rate = (job.buffer.received - startBytes) / elapsed;
+        const remaining = (job.buffer.total ?? job.segment.byteRange?.length ?? job.buffer.received + 1) - job.buffer.received;
+        const projectedEnd = now + (rate > 0 ? remaining / rate : Infinity);
+        giveUp = now >= job.deadline - this.context.settings.urgentWindowMs - this.httpEstimateMs(job) || (elapsed > 500 && projectedEnd > job.deadline - this.context.settings.urgentWindowMs);
+      }
+      if (giveUp) {
+        peer.failures++;
+        // What arrived stays: HTTP (or another peer) resumes from there.
+        job.httpOnly = job.httpOnly || (job.deadline !== undefined && now >= job.deadline - this.context.settings.urgentWindowMs - this.httpEstimateMs(job));
+        peer.cancel(sequence, new ShoalError('SHOAL_ERR_ABORTED', 'peer too slow'));
+      }
+    }, WATCHDOG_MS);
+    try {
+      await peer.download(sequence, job.buffer);
+    } catch (error) {
+      if (error instanceof ShoalError && error.code === 'SHOAL_ERR_PEER_PROTOCOL') this.context.ban(peerId, error.message);
+      // Absent, gone, too slow: the scheduling loop picks the next source.
+    } finally {
+      clearInterval(watchdog);
+    }
+  }
+
+  /** Connects a peer whose data channel is open. */
+  addPeer(peerId: string, channel: PeerChannel): void {
+    if (this.destroyed || this.peers.has(peerId)) {
+      channel.close('duplicate');
+      return;
+    }
+    const host: PeerHost = {
+      swarmId: this.id,
+      segmentFor: (segment) => this.context.store.get(this.id, segment),
+      mayUpload: (p) => this.context.mayUpload(p),
+      uploadWaitMs: (bytes) => this.context.uploadWaitMs(bytes),
+      onUploaded: (bytes) => this.context.onUploaded(bytes),
+      now: () => this.context.now(),
+    };
+    const peer = new Peer(peerId, channel, host);
+    this.peers.set(peerId, peer);
+    peer.on('ready', () => {
+      peer.announce(this.holdings());
+      this.emit('peer-connected', peerId);
+      for (const job of this.jobs.values()) job.wake();
+    });
+    peer.on('have', (segment: number, state: HaveState) => {
+      if (state === 'dropped') return;
+      this.jobs.get(segment)?.wake();
+      // A live segment someone else is fetching that we have not seen in our playlist yet: start pulling it.
+      const known = this.known.get(segment);
+      if (known && !this.jobs.has(segment) && this.context.store.get(this.id, segment)?.status !== 'complete' && this.playlistSeen) {
+        void this.ensure(known, undefined).catch(() => undefined);
+      }
+    });
+    peer.on('close', (reason: string) => {
+      this.peers.delete(peerId);
+      this.emit('peer-disconnected', peerId, reason);
+      for (const job of this.jobs.values()) job.wake();
+    });
+  }
+
+  disconnect(peerId: string, reason: string): void {
+    this.peers.get(peerId)?.close(reason);
+  }
+
+  /** What this player holds or is loading, newest first, as much as fits one frame. */
+  private holdings(): HaveEntry[] {
+    const entries: HaveEntry[] = [];
+    const sequences = [...this.known.keys()].sort((a, b) => b - a);
+    for (const sequence of sequences) {
+      const buffer = this.context.store.get(this.id, sequence);
+      if (buffer?.status === 'complete') entries.push({ segment: sequence, state: 'complete' });
+      else if (this.jobs.has(sequence) && buffer && buffer.received > 0) entries.push({ segment: sequence, state: 'loading' });
+      if (entries.length >= MAX_HAVE_ENTRIES) break;
+    }
+    return entries;
+  }
+
+  /** Called by the store when it evicts a segment of this swarm. */
+  evicted(segment: number): void {
+    this.broadcast([{ segment, state: 'dropped' }]);
+  }
+
+  private broadcast(entries: HaveEntry[]): void {
+    for (const peer of this.peers.values()) peer.announce(entries);
+  }
+
+  /** Stops every transfer and closes every peer connection. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const job of this.jobs.values()) {
+      job.controller.abort();
+      job.wake();
+    }
+    for (const peer of [...this.peers.values()]) peer.close('swarm destroyed');
+    this.peers.clear();
+    this.removeAllListeners();
+  }
+
+  /** Accounting hook for tests and stats: which segment buffers are loaded or loading. */
+  segmentState(sequence: number): ByteSource | 'loading' | undefined {
+    const buffer = this.context.store.get(this.id, sequence);
+    if (!buffer) return undefined;
+    if (buffer.status !== 'complete') return 'loading';
+    return buffer.bytesFrom.p2p > buffer.bytesFrom.http ? 'p2p' : 'http';
+  }
+}

@@ -1,0 +1,44 @@
+import type { Signaling, SignalingHandlers, SignalingSession } from '../src/core/signaling.js';
+
+/**
+ * An in-process stand-in for the tracker: relays each announced offer to one other member of the swarm
+ * and routes answers back by offer id, like a WebTorrent tracker. For tests of the peer machinery that
+ * should not depend on the edge; the edge itself is exercised by the integration tests.
+ */
+export class MemorySignalingHub {
+  private readonly swarms = new Map<string, Map<string, SignalingHandlers>>();
+  relayedOffers = 0;
+
+  signaling(): Signaling {
+    const joined: { infoHash: string; peerId: string }[] = [];
+    return {
+      join: (infoHash, peerId, handlers): SignalingSession => {
+        let members = this.swarms.get(infoHash);
+        if (!members) {
+          members = new Map();
+          this.swarms.set(infoHash, members);
+        }
+        members.set(peerId, handlers);
+        joined.push({ infoHash, peerId });
+        return {
+          announce: (offers) => {
+            const others = [...members.keys()].filter((id) => id !== peerId);
+            offers.forEach((offer, i) => {
+              const target = others[i];
+              if (target === undefined) return;
+              this.relayedOffers++;
+              setTimeout(() => members.get(target)?.onOffer(peerId, offer.offer_id, offer.offer), 0);
+            });
+          },
+          answer: (toPeerId, offerId, answer) => {
+            setTimeout(() => members.get(toPeerId)?.onAnswer(peerId, offerId, answer), 0);
+          },
+          leave: () => members.delete(peerId),
+        };
+      },
+      destroy: () => {
+        for (const { infoHash, peerId } of joined) this.swarms.get(infoHash)?.delete(peerId);
+      },
+    };
+  }
+}

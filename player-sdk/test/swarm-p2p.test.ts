@@ -1,0 +1,101 @@
+import { RTCPeerConnection } from 'node-datachannel/polyfill';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ShoalEngine } from '../src/core/engine.js';
+import type { EngineOptions } from '../src/core/options.js';
+import { MemorySignalingHub } from './memory-signaling.js';
+import { SegmentServer } from './segment-server.js';
+
+/**
+ * Real WebRTC data channels (node-datachannel) between engines in one process, with an in-memory
+ * tracker: segments move between players, each is fetched over HTTP about once, and corrupted bytes
+ * from a peer are caught.
+ */
+
+let engines: ShoalEngine[] = [];
+let server: SegmentServer | undefined;
+
+afterEach(async () => {
+  for (const engine of engines) engine.destroy();
+  engines = [];
+  await server?.stop();
+  server = undefined;
+});
+
+function engine(hub: MemorySignalingHub, options: Partial<EngineOptions> = {}): ShoalEngine {
+  const created = new ShoalEngine({
+    RTCPeerConnection: RTCPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
+    signaling: hub.signaling(),
+    iceServers: [],
+    announceIntervalSeconds: 1,
+    ...options,
+  });
+  engines.push(created);
+  return created;
+}
+
+async function until(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('engines sharing a live swarm over WebRTC', () => {
+  it('fetch each new segment over HTTP about once and the rest from each other, verified', async () => {
+    server = new SegmentServer(6);
+    await server.start();
+    const hub = new MemorySignalingHub();
+    const players = [engine(hub), engine(hub), engine(hub)];
+    const playlist = `${server.url}/live/index.m3u8`;
+    for (const player of players) await player.updatePlaylist(playlist, [server.segment(0)], true);
+    await until('a full mesh', () => players.every((p) => p.peerCount() === 2));
+
+    for (let i = 1; i < 6; i++) {
+      const refs = Array.from({ length: i + 1 }, (_, k) => server!.segment(k));
+      for (const player of players) await player.updatePlaylist(playlist, refs, true);
+      const loaded = await Promise.all(players.map((p) => p.loadSegment(playlist, server!.segment(i), p.options.now() + 8000)));
+      for (const result of loaded) expect(Buffer.from(result.bytes).equals(server.bytes.get(`/seg${i}.ts`)!)).toBe(true);
+    }
+    const copies = [1, 2, 3, 4, 5].map((i) => server!.requests.get(`/seg${i}.ts`) ?? 0);
+    expect(copies.every((n) => n >= 1)).toBe(true);
+    expect(copies.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(6);
+    const stats = players.map((p) => p.getStats());
+    const p2p = stats.reduce((sum, s) => sum + s.p2pBytes, 0);
+    const http = stats.reduce((sum, s) => sum + s.httpBytes, 0);
+    expect(p2p / (p2p + http)).toBeGreaterThan(0.55);
+    expect(stats.reduce((sum, s) => sum + s.uploadBytes, 0)).toBe(p2p);
+    expect(stats.every((s) => s.integrityFailures === 0)).toBe(true);
+  });
+
+  it('rejects corrupted bytes from a peer, bans it, and fetches the segment over HTTP', async () => {
+    server = new SegmentServer(2);
+    await server.start();
+    const hub = new MemorySignalingHub();
+    // The attacker's copies are corrupted in flight to it, so it serves bad bytes with a straight face.
+    const corrupting: EngineOptions['fetch'] = async (url, init) => {
+      const response = await fetch(url, init);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      bytes[100] = bytes[100]! ^ 0xff;
+      return new Response(bytes, { status: response.status, headers: response.headers });
+    };
+    const attacker = engine(hub, { fetch: corrupting });
+    const honest = engine(hub);
+    const playlist = `${server.url}/live/index.m3u8`;
+    await attacker.updatePlaylist(playlist, [server.segment(0)], true);
+    await honest.updatePlaylist(playlist, [server.segment(0)], true);
+    await until('the two peers to connect', () => honest.peerCount() === 1 && attacker.peerCount() === 1);
+
+    await attacker.loadSegment(playlist, server.segment(1), attacker.options.now());
+    const failures: number[] = [];
+    honest.on('integrity-failure', (info) => failures.push(info.sequence));
+    const result = await honest.loadSegment(playlist, server.segment(1), honest.options.now() + 10_000);
+    expect(Buffer.from(result.bytes).equals(server.bytes.get('/seg1.ts')!)).toBe(true);
+    expect(failures).toEqual([1]);
+    expect(honest.getStats().integrityFailures).toBe(1);
+    // Bytes that failed verification are not counted as P2P.
+    expect(honest.getStats().p2pBytes).toBe(0);
+    expect(server.requests.get('/seg1.ts')).toBe(2);
+    await until('the attacker to be disconnected', () => honest.peerCount() === 0);
+  });
+});
