@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoVod, resolveFfmpegPath, startDemoEncoder, type DemoEncoder } from '@shoal/origin';
-import { launchChromium } from './browser.js';
+import { launchChromium } from '../../test-support/chromium.js';
 import { rawRequest, startTestOrigin, tempDir, TOKEN, waitFor, type TestOrigin } from './helpers.js';
 
 /**

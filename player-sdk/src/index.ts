@@ -1,1 +1,16 @@
-export {};
+export { ShoalEngine, infoHashOf, swarmKeyOf, type EngineStats, type EngineEvents } from './core/engine.js';
+export { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './core/options.js';
+export { ShoalError, SDK_ERRORS, type SdkErrorCode } from './core/errors.js';
+export type { SegmentRef, ByteSource } from './core/segment.js';
+export type { LoadedSegment } from './core/swarm.js';
+export type { Signaling, SignalingHandlers, SignalingSession } from './core/signaling.js';
+export { ShoalHlsjs, SHOAL_HLSJS_DEFAULTS } from './hlsjs/shoal-hlsjs.js';
+export { createFragmentLoader } from './hlsjs/fragment-loader.js';
+export {
+  TrackerClient,
+  DEFAULT_TRACKER_CLIENT_OPTIONS,
+  type TrackerClientOptions,
+  type TrackerClientEvents,
+  type WebSocketLike,
+  type WebSocketConstructor,
+} from './p2p/tracker-client.js';

@@ -85,7 +85,11 @@ function waitForExit(child: ChildProcess): Promise<number | null> {
 export function startDemoEncoder(options: DemoEncoderOptions): DemoEncoder {
   const child = spawn(options.ffmpegPath, demoEncoderArgs(options), { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (text: string) => options.log?.warn({ ffmpeg: text.trim() }, 'demo encoder says'));
+  child.stderr?.on('data', (text: string) => {
+    // ffmpeg 4.1 warns about renames on every HTTP output; the origin publishes atomically anyway.
+    const lines = text.split('\n').filter((line) => line.trim() !== '' && !line.includes('Cannot use rename on non file protocol'));
+    if (lines.length > 0) options.log?.warn({ ffmpeg: lines.join('\n') }, 'demo encoder says');
+  });
   const exited = waitForExit(child);
   return {
     process: child,

@@ -1,3 +1,4 @@
+import { TrackerClient } from '../p2p/tracker-client.js';
 import { ShoalError } from './errors.js';
 import { TypedEmitter } from './event-emitter.js';
 import type { FetchLike } from './http-loader.js';
@@ -97,7 +98,21 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       for (const entry of this.ready) if (entry.swarm.id === swarmId) entry.swarm.evicted(segment);
     });
     this.uploadBucket = new TokenBucket(this.options.uploadRateLimit, Math.max(256 * 1024, this.options.uploadRateLimit), this.options.now);
-    this.signaling = this.options.signaling;
+    this.signaling = this.options.signaling ?? this.connectTracker();
+  }
+
+  private connectTracker(): Signaling | undefined {
+    const { trackerUrl, WebSocket } = this.options;
+    if (trackerUrl === undefined) return undefined;
+    try {
+      const client = new TrackerClient({ url: trackerUrl, WebSocket });
+      client.on('warning', (reason) => this.emit('warning', new Error(`tracker: ${reason}`)));
+      return client;
+    } catch (error) {
+      // No WebSocket here: say so once, and play over HTTP.
+      queueMicrotask(() => this.emit('warning', error as Error));
+      return undefined;
+    }
   }
 
   /** The RTCPeerConnection to use, or undefined when this environment has no WebRTC. */

@@ -1,5 +1,6 @@
 import type { FetchLike } from './http-loader.js';
 import type { RTCPeerConnectionConstructor } from './peer-connector.js';
+import type { WebSocketConstructor } from '../p2p/tracker-client.js';
 import type { Signaling } from './signaling.js';
 
 export interface EngineOptions {
@@ -44,7 +45,7 @@ export interface EngineOptions {
   /** RTCPeerConnection implementation. @default globalThis.RTCPeerConnection (node-datachannel/polyfill in Node) */
   RTCPeerConnection: RTCPeerConnectionConstructor | undefined;
   /** WebSocket implementation for the tracker. @default globalThis.WebSocket (`ws` in Node) */
-  WebSocket: (new (url: string) => WebSocket) | undefined;
+  WebSocket: WebSocketConstructor | undefined;
   /** fetch implementation. @default globalThis.fetch */
   fetch: FetchLike | undefined;
   /** Signaling to use instead of a tracker connection (tests, custom signaling). @default undefined */

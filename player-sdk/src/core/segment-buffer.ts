@@ -13,6 +13,8 @@ export class SegmentBuffer {
   /** Peers whose bytes are in this buffer, to blame if the digest does not match. */
   readonly contributors = new Set<string>();
   private state: 'loading' | 'complete' | 'failed' = 'loading';
+  /** When loading started, the first byte arrived and the last one did (ms on the engine clock; 0 until then). */
+  readonly timing = { start: 0, first: 0, end: 0 };
 
   constructor(
     readonly segment: number,
@@ -97,6 +99,7 @@ export class SegmentBuffer {
     this.bytesFrom.http = 0;
     this.bytesFrom.p2p = 0;
     this.contributors.clear();
+    this.timing.first = 0;
     this.state = 'loading';
     this.notify();
   }

@@ -42,8 +42,11 @@ export interface SwarmContext {
 export interface LoadedSegment {
   readonly bytes: Uint8Array;
   readonly bytesFrom: { readonly http: number; readonly p2p: number };
-  /** When the first byte arrived (ms on the context clock), for players' load statistics. */
-  readonly firstByteAt: number;
+  /**
+   * When loading started, the first byte arrived and the last one did (ms on the context clock): the real
+   * transfer, even when the player asks for a segment fetched ahead, so players' bandwidth estimates stay true.
+   */
+  readonly timing: { readonly start: number; readonly first: number; readonly end: number };
   readonly verified: boolean;
 }
 
@@ -61,7 +64,6 @@ interface Job {
   httpOnly: boolean;
   wake: () => void;
   readonly promise: Promise<LoadedSegment>;
-  firstByteAt: number;
   controller: AbortController;
 }
 
@@ -141,7 +143,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     }
     const held = this.context.store.get(this.id, segment.sequence);
     if (held?.status === 'complete') {
-      return Promise.resolve({ bytes: held.bytes(), bytesFrom: { http: 0, p2p: 0 }, firstByteAt: this.context.now(), verified: true });
+      return Promise.resolve({ bytes: held.bytes(), bytesFrom: { http: 0, p2p: 0 }, timing: { ...held.timing }, verified: segment.digest !== undefined });
     }
     const buffer = this.context.store.open(this.id, segment.sequence);
     let resolveJob!: (value: LoadedSegment) => void;
@@ -157,7 +159,6 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       httpOnly: this.context.settings.requireIntegrity && segment.digest === undefined,
       wake: () => undefined,
       promise,
-      firstByteAt: 0,
       controller: new AbortController(),
     };
     this.jobs.set(segment.sequence, job);
@@ -195,8 +196,9 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
 
   private async run(job: Job): Promise<LoadedSegment> {
     const { segment, buffer } = job;
+    buffer.timing.start = this.context.now();
     const progress = buffer.subscribe(() => {
-      if (job.firstByteAt === 0 && buffer.received > 0) job.firstByteAt = this.context.now();
+      if (buffer.timing.first === 0 && buffer.received > 0) buffer.timing.first = this.context.now();
     });
     try {
       for (;;) {
@@ -235,11 +237,13 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
           continue;
         }
         const bytesFrom = { ...buffer.bytesFrom };
+        buffer.timing.end = this.context.now();
+        if (buffer.timing.first === 0) buffer.timing.first = buffer.timing.end;
         buffer.markComplete();
         this.context.store.completed(this.id, buffer);
         this.broadcast([{ segment: segment.sequence, state: 'complete' }]);
         this.emit('segment-loaded', segment.sequence, bytesFrom);
-        return { bytes: buffer.bytes(), bytesFrom, firstByteAt: job.firstByteAt || this.context.now(), verified: segment.digest !== undefined };
+        return { bytes: buffer.bytes(), bytesFrom, timing: { ...buffer.timing }, verified: segment.digest !== undefined };
       }
     } finally {
       progress();

@@ -1,0 +1,93 @@
+import type { FragmentLoaderContext, Loader, LoaderCallbacks, LoaderConfiguration, LoaderStats } from 'hls.js';
+import type { ShoalEngine } from '../core/engine.js';
+import { ShoalError } from '../core/errors.js';
+import { segmentRefOf } from './segment-ref.js';
+
+function emptyStats(): LoaderStats {
+  return {
+    aborted: false,
+    loaded: 0,
+    retry: 0,
+    total: 0,
+    chunkCount: 0,
+    bwEstimate: 0,
+    loading: { start: 0, first: 0, end: 0 },
+    parsing: { start: 0, end: 0 },
+    buffering: { start: 0, first: 0, end: 0 },
+  };
+}
+
+export type FragmentLoaderClass = new (config: unknown) => Loader<FragmentLoaderContext>;
+
+/**
+ * An hls.js fragment loader (`fLoader`) that asks the engine for media segments. The engine decides
+ * between peers and HTTP from the time left before the player needs the segment (`msUntilNeeded`). Init
+ * segments and anything without a media sequence number go over plain HTTP.
+ */
+export function createFragmentLoader(engine: ShoalEngine, msUntilNeeded: () => number): FragmentLoaderClass {
+  return class ShoalFragmentLoader implements Loader<FragmentLoaderContext> {
+    context: FragmentLoaderContext | null = null;
+    stats: LoaderStats = emptyStats();
+    private finished = false;
+    private controller: AbortController | undefined;
+
+    load(context: FragmentLoaderContext, _config: LoaderConfiguration, callbacks: LoaderCallbacks<FragmentLoaderContext>): void {
+      this.context = context;
+      this.stats = emptyStats();
+      this.finished = false;
+      const now = engine.options.now();
+      this.stats.loading.start = now;
+      const segment = segmentRefOf(context.frag);
+      const loading = segment
+        ? engine.loadSegment(context.frag.baseurl, segment, now + msUntilNeeded())
+        : this.plainHttp(context);
+      loading.then(
+        (result) => {
+          if (this.finished) return;
+          this.finished = true;
+          const end = engine.options.now();
+          // The real transfer times: a segment fetched ahead reports when its bytes actually arrived.
+          this.stats.loading.start = Math.min(result.timing.start || now, now);
+          this.stats.loading.first = Math.max(this.stats.loading.start, result.timing.first || end);
+          this.stats.loading.end = Math.max(this.stats.loading.first, result.timing.end || end);
+          this.stats.loaded = this.stats.total = result.bytes.length;
+          this.stats.chunkCount = 1;
+          const data = result.bytes.slice().buffer;
+          callbacks.onSuccess({ url: context.url, data }, this.stats, context, null);
+        },
+        (error: unknown) => {
+          if (this.finished) return;
+          this.finished = true;
+          this.stats.loading.end = engine.options.now();
+          const status = error instanceof ShoalError ? (error.status ?? 0) : 0;
+          callbacks.onError({ code: status, text: (error as Error).message }, context, null, this.stats);
+        },
+      );
+    }
+
+    private async plainHttp(context: FragmentLoaderContext) {
+      this.controller = new AbortController();
+      const headers: Record<string, string> = {};
+      if (context.rangeEnd !== undefined) headers.Range = `bytes=${context.rangeStart ?? 0}-${context.rangeEnd - 1}`;
+      const response = await fetch(context.url, { headers, signal: this.controller.signal });
+      if (!response.ok) throw new ShoalError('SHOAL_ERR_HTTP', `${context.url} answered ${response.status}`, response.status);
+      const first = engine.options.now();
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const end = engine.options.now();
+      return { bytes, timing: { start: this.stats.loading.start, first, end } };
+    }
+
+    abort(): void {
+      if (this.finished) return;
+      this.finished = true;
+      this.stats.aborted = true;
+      // A segment the engine is loading goes on loading: peers may want it, and the player may ask again.
+      this.controller?.abort();
+    }
+
+    destroy(): void {
+      this.abort();
+      this.context = null;
+    }
+  };
+}

@@ -1,0 +1,132 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEdge, startEdgeServer, type EdgeServer } from '@shoal/edge';
+import { createOrigin, resolveFfmpegPath, startDemoEncoder, startOriginServer, type DemoEncoder, type OriginServer } from '@shoal/origin';
+import { launchChromium } from '../../test-support/chromium.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+
+/**
+ * The demo page in headless Chromium: origin with the demo live stream, an edge tracker, and the page
+ * served as the README's demo serves it. Tabs opened one after another share segments over WebRTC;
+ * a tab without WebRTC plays over HTTP alone.
+ */
+
+const TOKEN = 'demo-page-test-token';
+let store: string;
+let origin: OriginServer;
+let encoder: DemoEncoder;
+let edge: EdgeServer;
+let pageServer: ChildProcess;
+let pageUrl: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  store = await mkdtemp(join(tmpdir(), 'shoal-demo-page-'));
+  const originApp = await createOrigin({ storeDir: store, ingestToken: TOKEN }, { logger: pino({ level: 'silent' }) });
+  origin = await startOriginServer(originApp, 0, '127.0.0.1');
+  encoder = startDemoEncoder({ ffmpegPath: resolveFfmpegPath(), originUrl: origin.url, ingestToken: TOKEN });
+  edge = await startEdgeServer(await createEdge({}, { logger: pino({ level: 'silent' }) }), 0, '127.0.0.1');
+  pageServer = spawn(
+    process.execPath,
+    [
+      fileURLToPath(new URL('../demo/serve.mjs', import.meta.url)),
+      '--port', '0', '--host', '127.0.0.1',
+      '--origin-port', new URL(origin.url).port,
+      '--edge-port', new URL(edge.url).port,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  pageUrl = await new Promise<string>((resolve, reject) => {
+    pageServer.stdout!.once('data', (chunk: Buffer) => {
+      const url = /"url":"([^"]+)"/.exec(chunk.toString())?.[1];
+      if (url) resolve(url.replace('localhost', '127.0.0.1'));
+      else reject(new Error(`demo page server said ${chunk.toString()}`));
+    });
+  });
+  browser = await launchChromium();
+  // Let the live stream build up a few segments before the first viewer arrives.
+  await new Promise((resolve) => setTimeout(resolve, 8_000));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  pageServer?.kill('SIGTERM');
+  await encoder?.stop();
+  await edge?.close();
+  await origin?.close();
+  await rm(store, { recursive: true, force: true });
+});
+
+interface TabState {
+  currentTime: number;
+  httpBytes: number;
+  p2pBytes: number;
+  offloadRatio: number;
+  peers: number;
+  log: string;
+  offloadShown: string;
+}
+
+async function state(page: Page): Promise<TabState> {
+  return page.evaluate(() => {
+    const w = window as unknown as { shoal: { getStats(): { httpBytes: number; p2pBytes: number; offloadRatio: number; peers: number } } };
+    const stats = w.shoal.getStats();
+    return {
+      currentTime: document.querySelector('video')!.currentTime,
+      httpBytes: stats.httpBytes,
+      p2pBytes: stats.p2pBytes,
+      offloadRatio: stats.offloadRatio,
+      peers: stats.peers,
+      log: document.getElementById('log')!.textContent ?? '',
+      offloadShown: document.getElementById('offload')!.textContent ?? '',
+    };
+  });
+}
+
+describe('the demo page', () => {
+  it('shares verified segments between tabs and shows the P2P share', async () => {
+    const tabs: Page[] = [];
+    for (let i = 0; i < 3; i++) {
+      const page = await browser.newPage();
+      await page.goto(pageUrl);
+      tabs.push(page);
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 24_000));
+    const states = await Promise.all(tabs.map(state));
+    for (const tab of states) {
+      expect(tab.log).not.toContain('fatal');
+      expect(tab.log).not.toContain('failed verification');
+      expect(tab.currentTime).toBeGreaterThan(10);
+      expect(tab.peers).toBeGreaterThanOrEqual(1);
+    }
+    const later = states.slice(1);
+    for (const tab of later) expect(tab.p2pBytes).toBeGreaterThan(0);
+    const p2p = states.reduce((sum, s) => sum + s.p2pBytes, 0);
+    const total = states.reduce((sum, s) => sum + s.p2pBytes + s.httpBytes, 0);
+    console.log(`demo page, 3 tabs: offload ${(100 * p2p / total).toFixed(1)} % (per tab: ${states.map((s) => (s.offloadRatio * 100).toFixed(0) + ' %').join(', ')})`);
+    expect(p2p / total).toBeGreaterThan(0.3);
+    expect(later.some((tab) => tab.offloadShown !== '0 %')).toBe(true);
+    await Promise.all(tabs.map((tab) => tab.close()));
+  });
+
+  it('plays over HTTP alone where WebRTC is unavailable', async () => {
+    const page = await browser.newPage();
+    await page.addInitScript(() => {
+      delete (window as unknown as { RTCPeerConnection?: unknown }).RTCPeerConnection;
+    });
+    await page.goto(pageUrl);
+    await page.waitForFunction(() => document.querySelector('video')!.currentTime > 6, undefined, { timeout: 40_000 });
+    const tab = await state(page);
+    expect(tab.log).not.toContain('fatal');
+    expect(tab.log).toContain('WebRTC is not available');
+    expect(tab.p2pBytes).toBe(0);
+    expect(tab.httpBytes).toBeGreaterThan(0);
+    await page.close();
+  });
+});
