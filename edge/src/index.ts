@@ -1,1 +1,12 @@
-export {};
+export { createEdge, type Edge, type CreateEdgeDeps } from './app.js';
+export { startEdgeServer, type EdgeServer } from './server.js';
+export { DEFAULT_EDGE_OPTIONS, resolveEdgeOptions, type EdgeOptions } from './options.js';
+export { EDGE_ERRORS, EdgeError, TRACKER_REJECTIONS, TRACKER_REJECT_REASONS, type EdgeErrorCode, type TrackerRejectReason } from './errors.js';
+export { Tracker, type TrackerDeps } from './tracker/tracker.js';
+export { rankCandidates, closeness, CLOSENESS, type PeerProfile, type Closeness } from './tracker/ranking.js';
+export { networkKey, clientAddress } from './tracker/client-address.js';
+export { openGeoLookup, type GeoLookup, type GeoInfo } from './tracker/geo.js';
+export { RedisCluster, type RedisClusterOptions } from './cluster/redis-cluster.js';
+export type { ClusterAdapter, ClusterSink, MemberRecord, RoutedSignal } from './cluster/cluster.js';
+export type { EdgeModule } from './http/module.js';
+export { createEdgeRegistry, registerTrackerMetrics } from './metrics.js';

@@ -1,0 +1,127 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { EdgeOptions } from './options.js';
+
+export const EDGE_USAGE = `Usage: shoal-edge [options]
+
+Runs a Shoal edge node: the WebSocket tracker that introduces nearby viewers of the same rendition
+(ws://<host>:<port>/announce, WebTorrent-tracker compatible), /metrics and /healthz.
+
+Options (environment variable in brackets):
+  --port <n>                       port to listen on [SHOAL_PORT] (default 8000)
+  --host <addr>                    address to listen on [SHOAL_HOST] (default 0.0.0.0)
+  --region <name>                  this node's edge region, used for matching [SHOAL_REGION] (default default)
+  --redis-url <url>                share swarms with other edge nodes through Redis [SHOAL_REDIS_URL]
+                                   (standalone in memory without one)
+  --redis-prefix <text>            prefix of Redis keys and channels [SHOAL_REDIS_PREFIX] (default shoal:)
+  --node-ttl-ms <n>                a silent node's peers are dropped after this [SHOAL_NODE_TTL_MS] (default 10000)
+  --member-ttl-ms <n>              swarm membership TTL [SHOAL_MEMBER_TTL_MS] (default 150000)
+  --geoip <file.mmdb>              GeoLite2-format ASN/Country/City database for matching; repeatable
+                                   [SHOAL_GEOIP, comma-separated]
+  --trusted-proxies <list>         comma-separated addresses/CIDRs whose X-Forwarded-For is believed
+                                   [SHOAL_TRUSTED_PROXIES]
+  --allowed-origins <list>         comma-separated Origin values allowed to connect, or * [SHOAL_ALLOWED_ORIGINS]
+                                   (default *)
+  --announce-interval <s>          announce interval given to clients [SHOAL_ANNOUNCE_INTERVAL] (default 60)
+  --max-frame-bytes <n>            largest WebSocket frame [SHOAL_MAX_FRAME_BYTES] (default 65536)
+  --max-offers <n>                 offers per announce [SHOAL_MAX_OFFERS] (default 20)
+  --messages-per-second <n>        per-connection message rate [SHOAL_MESSAGES_PER_SECOND] (default 20)
+  --message-burst <n>              per-connection burst [SHOAL_MESSAGE_BURST] (default 60)
+  --max-swarms-per-connection <n>  [SHOAL_MAX_SWARMS_PER_CONNECTION] (default 16)
+  --max-peers-per-swarm <n>        [SHOAL_MAX_PEERS_PER_SWARM] (default 5000)
+  --max-connections <n>            [SHOAL_MAX_CONNECTIONS] (default 100000)
+  --idle-timeout-ms <n>            close connections silent this long [SHOAL_IDLE_TIMEOUT_MS] (default 180000)
+  --ping-interval-ms <n>           ping every connection this often [SHOAL_PING_INTERVAL_MS] (default 30000)
+  --log-level <level>              trace, debug, info, warn, error or silent [SHOAL_LOG_LEVEL] (default info)
+  -h, --help                       show this help
+
+Several nodes behind a load balancer share swarms when given the same --redis-url.
+`;
+
+export interface EdgeCliSettings {
+  readonly help: boolean;
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: string;
+  readonly edge: Partial<EdgeOptions>;
+}
+
+const NUMBER_FLAGS = {
+  'node-ttl-ms': ['SHOAL_NODE_TTL_MS', 'nodeTtlMs'],
+  'member-ttl-ms': ['SHOAL_MEMBER_TTL_MS', 'memberTtlMs'],
+  'announce-interval': ['SHOAL_ANNOUNCE_INTERVAL', 'announceIntervalSeconds'],
+  'max-frame-bytes': ['SHOAL_MAX_FRAME_BYTES', 'maxFrameBytes'],
+  'max-offers': ['SHOAL_MAX_OFFERS', 'maxOffersPerAnnounce'],
+  'messages-per-second': ['SHOAL_MESSAGES_PER_SECOND', 'messagesPerSecond'],
+  'message-burst': ['SHOAL_MESSAGE_BURST', 'messageBurst'],
+  'max-swarms-per-connection': ['SHOAL_MAX_SWARMS_PER_CONNECTION', 'maxSwarmsPerConnection'],
+  'max-peers-per-swarm': ['SHOAL_MAX_PEERS_PER_SWARM', 'maxPeersPerSwarm'],
+  'max-connections': ['SHOAL_MAX_CONNECTIONS', 'maxConnections'],
+  'idle-timeout-ms': ['SHOAL_IDLE_TIMEOUT_MS', 'idleTimeoutMs'],
+  'ping-interval-ms': ['SHOAL_PING_INTERVAL_MS', 'pingIntervalMs'],
+} as const satisfies Record<string, readonly [string, keyof EdgeOptions]>;
+
+const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+
+function parseNumber(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new Error(`--${flag} takes a number, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+const list = (text: string | undefined): string[] | undefined =>
+  text === undefined || text === '' ? undefined : text.split(',').map((s) => s.trim()).filter(Boolean);
+
+/** Reads flags, then SHOAL_* environment variables for what the flags leave out. Throws with a readable message. */
+export function parseEdgeCli(argv: readonly string[], env: NodeJS.ProcessEnv): EdgeCliSettings {
+  const numberOptions = Object.fromEntries(Object.keys(NUMBER_FLAGS).map((flag) => [flag, { type: 'string' as const }]));
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      region: { type: 'string' },
+      'redis-url': { type: 'string' },
+      'redis-prefix': { type: 'string' },
+      geoip: { type: 'string', multiple: true },
+      'trusted-proxies': { type: 'string' },
+      'allowed-origins': { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      ...numberOptions,
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const strings = values as Record<string, string | undefined>;
+  const port = parseNumber('port', values.port ?? env.SHOAL_PORT) ?? 8000;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got ${port}`);
+  const logLevel = values['log-level'] ?? env.SHOAL_LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.has(logLevel)) throw new Error(`--log-level must be one of ${[...LOG_LEVELS].join(', ')}`);
+
+  const edge: Partial<Record<keyof EdgeOptions, unknown>> = {};
+  for (const [flag, [variable, option]] of Object.entries(NUMBER_FLAGS)) {
+    const value = parseNumber(flag, strings[flag] ?? env[variable]);
+    if (value !== undefined) edge[option] = value;
+  }
+  const region = values.region ?? env.SHOAL_REGION;
+  if (region) edge.region = region;
+  const redisUrl = values['redis-url'] ?? env.SHOAL_REDIS_URL;
+  if (redisUrl) edge.redisUrl = redisUrl;
+  const prefix = values['redis-prefix'] ?? env.SHOAL_REDIS_PREFIX;
+  if (prefix) edge.redisKeyPrefix = prefix;
+  const geoip = values.geoip ?? list(env.SHOAL_GEOIP);
+  if (geoip && geoip.length > 0) edge.geoipDatabases = geoip.map((path) => resolve(path));
+  const proxies = list(values['trusted-proxies'] ?? env.SHOAL_TRUSTED_PROXIES);
+  if (proxies) edge.trustedProxies = proxies;
+  const origins = list(values['allowed-origins'] ?? env.SHOAL_ALLOWED_ORIGINS);
+  if (origins) edge.allowedOrigins = origins;
+  return {
+    help: values.help ?? false,
+    port,
+    host: values.host ?? env.SHOAL_HOST ?? '0.0.0.0',
+    logLevel,
+    edge: edge as Partial<EdgeOptions>,
+  };
+}

@@ -1,0 +1,122 @@
+/** Options of one edge node. Every field has a `SHOAL_*` environment variable and a flag in `shoal-edge --help`. */
+export interface EdgeOptions {
+  /** Seconds until a client's next announce, sent as `interval` in every announce reply. @default 60 */
+  announceIntervalSeconds: number;
+  /** Largest WebSocket frame accepted; larger ones close the socket with 1009. @default 65536 */
+  maxFrameBytes: number;
+  /** Offers accepted in one announce; more is refused with `failure reason`. @default 20 */
+  maxOffersPerAnnounce: number;
+  /** Characters accepted in one SDP offer or answer. @default 16384 */
+  maxSdpLength: number;
+  /** Info hashes accepted in one scrape. @default 32 */
+  maxScrapeHashes: number;
+  /** Messages a connection may send per second, on average. @default 20 */
+  messagesPerSecond: number;
+  /** Messages a connection may send in a burst above the average. @default 60 */
+  messageBurst: number;
+  /** Swarm memberships (swarm × peer_id) one connection may hold. @default 16 */
+  maxSwarmsPerConnection: number;
+  /** Peers of one swarm connected to this node; a newcomer to a full swarm evicts the peer that announced least recently. @default 5000 */
+  maxPeersPerSwarm: number;
+  /** WebSocket connections this node accepts; past it the handshake gets HTTP 503. @default 100000 */
+  maxConnections: number;
+  /** A connection that sends no message for this long is closed with 4000. @default 180000 (3 announce intervals) */
+  idleTimeoutMs: number;
+  /** Every connection is pinged this often; one that has not answered the previous ping is dropped. @default 30000 */
+  pingIntervalMs: number;
+  /** A connection whose unsent data exceeds this is closed with 4002. @default 1048576 */
+  maxBufferedBytes: number;
+  /** Offers relayed to one connection and remembered, so that only real answers are routed back. @default 128 */
+  maxPendingOffers: number;
+  /** How long a relayed offer can be answered. @default 60000 (WebTorrent gives up after 50 s) */
+  offerTimeoutMs: number;
+  /** Allowed `Origin` header values for the WebSocket handshake; `['*']` allows any (and none). @default ['*'] */
+  allowedOrigins: readonly string[];
+  /** Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` is believed. @default [] */
+  trustedProxies: readonly string[];
+  /** This node's edge region, the third matching tier after network and ASN/country. @default 'default' */
+  region: string;
+  /** GeoLite2-format `.mmdb` files (ASN, Country or City) for ASN/country matching. @default [] */
+  geoipDatabases: readonly string[];
+  /** Request paths that accept the tracker WebSocket. @default ['/', '/announce'] */
+  trackerPaths: readonly string[];
+  /** Redis URL to share swarms with other edge nodes; standalone in memory without one. @default undefined */
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel, so several deployments can share one Redis. @default 'shoal:' */
+  redisKeyPrefix: string;
+  /** A node that has not refreshed its Redis heartbeat for this long is gone, with all its peers. @default 10000 */
+  nodeTtlMs: number;
+  /** Swarm membership TTL in Redis and for remote peers in memory; refreshed by each announce. @default 150000 */
+  memberTtlMs: number;
+}
+
+export const DEFAULT_EDGE_OPTIONS: Readonly<EdgeOptions> = {
+  announceIntervalSeconds: 60,
+  maxFrameBytes: 64 * 1024,
+  maxOffersPerAnnounce: 20,
+  maxSdpLength: 16 * 1024,
+  maxScrapeHashes: 32,
+  messagesPerSecond: 20,
+  messageBurst: 60,
+  maxSwarmsPerConnection: 16,
+  maxPeersPerSwarm: 5_000,
+  maxConnections: 100_000,
+  idleTimeoutMs: 180_000,
+  pingIntervalMs: 30_000,
+  maxBufferedBytes: 1024 * 1024,
+  maxPendingOffers: 128,
+  offerTimeoutMs: 60_000,
+  allowedOrigins: ['*'],
+  trustedProxies: [],
+  region: 'default',
+  geoipDatabases: [],
+  trackerPaths: ['/', '/announce'],
+  redisUrl: undefined,
+  redisKeyPrefix: 'shoal:',
+  nodeTtlMs: 10_000,
+  memberTtlMs: 150_000,
+};
+
+function positive(name: keyof EdgeOptions, value: number, integer = true): void {
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new RangeError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${value}`);
+  }
+}
+
+/** Spreads user options over the defaults and validates them; throws RangeError naming the offending option. */
+export function resolveEdgeOptions(options: Partial<EdgeOptions> = {}): EdgeOptions {
+  const merged: EdgeOptions = { ...DEFAULT_EDGE_OPTIONS, ...options };
+  for (const name of [
+    'announceIntervalSeconds',
+    'maxFrameBytes',
+    'maxOffersPerAnnounce',
+    'maxSdpLength',
+    'maxScrapeHashes',
+    'messageBurst',
+    'maxSwarmsPerConnection',
+    'maxPeersPerSwarm',
+    'maxConnections',
+    'idleTimeoutMs',
+    'pingIntervalMs',
+    'maxBufferedBytes',
+    'maxPendingOffers',
+    'offerTimeoutMs',
+    'nodeTtlMs',
+    'memberTtlMs',
+  ] as const) {
+    positive(name, merged[name]);
+  }
+  positive('messagesPerSecond', merged.messagesPerSecond, false);
+  if (merged.maxFrameBytes > 16 * 1024 * 1024) throw new RangeError('maxFrameBytes must be at most 16 MiB');
+  if (merged.region.trim() === '') throw new RangeError('region must not be empty');
+  if (merged.trackerPaths.length === 0 || merged.trackerPaths.some((p) => !p.startsWith('/'))) {
+    throw new RangeError('trackerPaths must be absolute paths');
+  }
+  if (merged.memberTtlMs < merged.announceIntervalSeconds * 1000) {
+    throw new RangeError('memberTtlMs must be at least one announce interval, or live peers would expire between announces');
+  }
+  if (merged.redisUrl !== undefined && !/^rediss?:\/\//.test(merged.redisUrl)) {
+    throw new RangeError(`redisUrl must start with redis:// or rediss://, got ${merged.redisUrl}`);
+  }
+  return merged;
+}

@@ -1,0 +1,48 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Edge } from './app.js';
+
+export interface EdgeServer {
+  readonly server: Server;
+  /** The URL the server listens on, e.g. `http://127.0.0.1:8000`. */
+  readonly url: string;
+  /** The tracker's WebSocket URL, e.g. `ws://127.0.0.1:8000/announce`. */
+  readonly trackerUrl: string;
+  /** Closes the tracker's WebSockets (1001), stops accepting connections, then closes idle keep-alive sockets. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Listens with an edge's request and upgrade handlers, on one server. Port 0 picks a free port. */
+export async function startEdgeServer(edge: Edge, port: number, host = '127.0.0.1'): Promise<EdgeServer> {
+  const server = createServer(edge.handleRequest);
+  server.on('upgrade', edge.handleUpgrade);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const reachable = shownHost === '0.0.0.0' || shownHost === '[::]' ? '127.0.0.1' : shownHost;
+  const trackerPath = edge.options.trackerPaths.includes('/announce') ? '/announce' : edge.options.trackerPaths[0]!;
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    url: `http://${reachable}:${address.port}`,
+    trackerUrl: `ws://${reachable}:${address.port}${trackerPath}`,
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await edge.close();
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), 5_000);
+        timer.unref();
+        await closed;
+        clearTimeout(timer);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import type { WebSocket } from 'ws';
+import { initialRate, type RateState } from './rate-limit.js';
+import type { SwarmMember } from './swarm.js';
+
+/** Where a connection's viewer is; fixed for the connection's life. */
+export interface Locality {
+  readonly address: string;
+  readonly network: string;
+  readonly asn: number | undefined;
+  readonly country: string | undefined;
+}
+
+/**
+ * The state of one WebSocket: its viewer's locality, its swarm memberships, its rate-limit bucket and the
+ * offers relayed to it that it may answer. Small on purpose: an idle connection holds a few hundred bytes here.
+ */
+export class TrackerConnection {
+  /** Memberships of this connection (swarm × peer_id), few by the swarms-per-connection limit. */
+  readonly members: SwarmMember<TrackerConnection>[] = [];
+  readonly rate: RateState;
+  lastMessageAt: number;
+  /** Whether the socket answered the last ping. */
+  alive = true;
+  closed = false;
+  /** `offerer + offer_id + answerer` → when the offer was relayed here; created on the first offer. */
+  private pending: Map<string, number> | undefined;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly locality: Locality,
+    burst: number,
+    now: number,
+  ) {
+    this.rate = initialRate(burst, now);
+    this.lastMessageAt = now;
+  }
+
+  /** Remembers an offer relayed to this connection, forgetting the oldest beyond `max`. */
+  rememberOffer(key: string, now: number, max: number): void {
+    const pending = (this.pending ??= new Map());
+    pending.delete(key);
+    pending.set(key, now);
+    if (pending.size > max) pending.delete(pending.keys().next().value!);
+  }
+
+  /** Consumes a remembered offer; false when there is none or it is older than `ttlMs`. */
+  takeOffer(key: string, now: number, ttlMs: number): boolean {
+    const at = this.pending?.get(key);
+    if (at === undefined) return false;
+    this.pending!.delete(key);
+    return now - at <= ttlMs;
+  }
+
+  removeMember(member: SwarmMember<TrackerConnection>): void {
+    const index = this.members.indexOf(member);
+    if (index >= 0) this.members.splice(index, 1);
+  }
+
+  dispose(): void {
+    this.closed = true;
+    this.pending = undefined;
+    this.members.length = 0;
+  }
+}
