@@ -26,6 +26,8 @@ interface PeerEvents {
 
 interface Download {
   readonly segment: number;
+  /** What the peer said of its copy when asked: a 'loading' copy is relayed before the peer could verify it. */
+  readonly claimed: 'complete' | 'loading';
   readonly buffer: SegmentBuffer;
   readonly startedAt: number;
   readonly startOffset: number;
@@ -47,6 +49,8 @@ interface Upload {
  */
 export class Peer extends TypedEmitter<PeerEvents> {
   private readonly holdings = new Map<number, HaveState>();
+  /** Segments the peer announced 'dropped' for: a peer retracting a copy it relayed, after its own check failed. */
+  private readonly retractions = new Set<number>();
   private readonly downloads = new Map<number, Download>();
   private readonly uploads = new Map<number, Upload>();
   private nextRequest = 1;
@@ -89,6 +93,11 @@ export class Peer extends TypedEmitter<PeerEvents> {
     return this.holdings.get(segment);
   }
 
+  /** Whether the peer has announced dropping `segment`. */
+  retracted(segment: number): boolean {
+    return this.retractions.has(segment);
+  }
+
   /** Tells the peer what we hold now. */
   announce(entries: readonly HaveEntry[]): void {
     if (entries.length > 0 && this.ready) this.channel.send({ type: 'have', entries });
@@ -103,7 +112,8 @@ export class Peer extends TypedEmitter<PeerEvents> {
     const request = this.nextRequest++;
     const now = this.host.now();
     return new Promise<void>((resolve, reject) => {
-      this.downloads.set(request, { segment, buffer, startedAt: now, startOffset: buffer.received, lastProgressAt: now, resolve, reject });
+      const claimed = this.holdings.get(segment) === 'complete' ? 'complete' : 'loading';
+      this.downloads.set(request, { segment, claimed, buffer, startedAt: now, startOffset: buffer.received, lastProgressAt: now, resolve, reject });
       this.channel.send({ type: 'request', request, segment, offset: buffer.received });
     });
   }
@@ -140,8 +150,11 @@ export class Peer extends TypedEmitter<PeerEvents> {
         return;
       case 'have':
         for (const entry of message.entries) {
-          if (entry.state === 'dropped') this.holdings.delete(entry.segment);
-          else this.holdings.set(entry.segment, entry.state);
+          if (entry.state === 'dropped') {
+            this.holdings.delete(entry.segment);
+            this.retractions.add(entry.segment);
+            if (this.retractions.size > 256) this.retractions.delete(this.retractions.values().next().value!);
+          } else this.holdings.set(entry.segment, entry.state);
           this.emit('have', entry.segment, entry.state);
         }
         return;
@@ -174,6 +187,9 @@ export class Peer extends TypedEmitter<PeerEvents> {
         this.holdings.delete(message.segment);
         if (!download) return;
         this.downloads.delete(message.request);
+        // Mid-transfer, 'absent' means the peer discarded its copy (it failed verification): what it relayed
+        // to us is suspect too.
+        if (download.buffer.contributors.has(this.id) && download.buffer.status === 'loading') download.buffer.reset();
         download.reject(new ShoalError('SHOAL_ERR_PEER_GONE', `peer ${this.id} does not have segment ${message.segment}`));
         return;
       }
@@ -184,7 +200,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
     const download = this.downloads.get(request);
     if (!download) return; // late chunks of a cancelled request
     const { buffer } = download;
-    if (!buffer.declareTotal(total) || !buffer.append(offset, bytes, 'p2p', this.id)) {
+    if (!buffer.declareTotal(total) || !buffer.append(offset, bytes, 'p2p', { id: this.id, claimed: download.claimed })) {
       // Another source may have filled the buffer meanwhile; only a contradiction of sizes is the peer's fault.
       this.downloads.delete(request);
       this.channel.send({ type: 'cancel', request });

@@ -10,8 +10,11 @@ export class SegmentBuffer {
   private readonly waiters = new Set<() => void>();
   /** Bytes by where they came from, for accounting. */
   readonly bytesFrom = { http: 0, p2p: 0 };
-  /** Peers whose bytes are in this buffer, to blame if the digest does not match. */
-  readonly contributors = new Set<string>();
+  /**
+   * Peers whose bytes are in this buffer, to blame if the digest does not match, with whether each said
+   * its copy was complete (verified) or was relaying a copy still arriving (cut-through, not verified yet).
+   */
+  readonly contributors = new Map<string, 'complete' | 'loading'>();
   private state: 'loading' | 'complete' | 'failed' = 'loading';
   /** When loading started, the first byte arrived and the last one did (ms on the engine clock; 0 until then). */
   readonly timing = { start: 0, first: 0, end: 0 };
@@ -57,7 +60,7 @@ export class SegmentBuffer {
    * Appends bytes that start exactly at `offset === received`. Returns false (and keeps nothing) for a
    * gap, an overlap, or bytes beyond the declared total or the maximum.
    */
-  append(offset: number, bytes: Uint8Array, from: 'http' | 'p2p', peerId?: string): boolean {
+  append(offset: number, bytes: Uint8Array, from: 'http' | 'p2p', peer?: { id: string; claimed: 'complete' | 'loading' }): boolean {
     if (this.state !== 'loading' || offset !== this.length) return false;
     const end = offset + bytes.length;
     if (end > (this.declaredTotal ?? this.maxBytes)) return false;
@@ -65,7 +68,7 @@ export class SegmentBuffer {
     this.data.set(bytes, offset);
     this.length = end;
     this.bytesFrom[from] += bytes.length;
-    if (peerId !== undefined) this.contributors.add(peerId);
+    if (peer !== undefined && this.contributors.get(peer.id) !== 'complete') this.contributors.set(peer.id, peer.claimed);
     this.notify();
     return true;
   }

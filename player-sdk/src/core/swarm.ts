@@ -68,6 +68,8 @@ interface Job {
 }
 
 const WATCHDOG_MS = 100;
+/** How long a relaying peer has to retract a copy that failed its own verification. */
+const RETRACT_WINDOW_MS = 2_000;
 
 /**
  * One rendition's swarm: the peers watching it, the segments this player holds or loads for it, and the
@@ -78,6 +80,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   private readonly known = new Map<number, SegmentRef>();
   private readonly jobs = new Map<number, Job>();
   private playlistSeen = false;
+  private readonly judgements = new Set<ReturnType<typeof setTimeout>>();
   private destroyed = false;
 
   constructor(
@@ -229,9 +232,17 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
           }
         }
         if (buffer.bytesFrom.p2p > 0 && segment.digest !== undefined && !(await matchesDigest(buffer.bytes(), segment.digest))) {
-          const culprits = [...buffer.contributors];
+          const culprits = [...buffer.contributors.keys()];
           this.emit('integrity-failure', segment.sequence, culprits);
-          for (const peerId of culprits) this.context.ban(peerId, `segment ${segment.sequence} failed verification`);
+          for (const [peerId, claimed] of buffer.contributors) {
+            // A peer that vouched for a complete copy served bad bytes: banned. One relaying a copy still
+            // arriving (cut-through) could not have checked it yet: if its own check fails it retracts the
+            // copy ('dropped') and is innocent; if it does not retract within the window, it lied.
+            if (claimed === 'complete') this.context.ban(peerId, `segment ${segment.sequence} failed verification`);
+            else this.judgeRelay(peerId, segment.sequence);
+          }
+          // Tell our own downstream peers that what we relayed of this segment is void.
+          this.broadcast([{ segment: segment.sequence, state: 'dropped' }]);
           buffer.reset();
           job.httpOnly = true;
           continue;
@@ -298,6 +309,15 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     } finally {
       clearInterval(watchdog);
     }
+  }
+
+  private judgeRelay(peerId: string, sequence: number): void {
+    const timer = setTimeout(() => {
+      this.judgements.delete(timer);
+      const peer = this.peers.get(peerId);
+      if (peer && !peer.retracted(sequence)) this.context.ban(peerId, `relayed segment ${sequence} that failed verification and kept it`);
+    }, RETRACT_WINDOW_MS);
+    this.judgements.add(timer);
   }
 
   /** Connects a peer whose data channel is open. */
@@ -371,6 +391,8 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       job.controller.abort();
       job.wake();
     }
+    for (const timer of this.judgements) clearTimeout(timer);
+    this.judgements.clear();
     for (const peer of [...this.peers.values()]) peer.close('swarm destroyed');
     this.peers.clear();
     this.removeAllListeners();

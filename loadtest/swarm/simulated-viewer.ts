@@ -1,0 +1,210 @@
+import { createHash } from 'node:crypto';
+import { ShoalEngine, type EngineOptions, type SegmentRef } from '@shoal/player-sdk';
+import { fetchMediaPlaylist } from './media-playlist.js';
+
+export interface SimulatedViewerOptions {
+  /** Media playlist URL of the rendition watched. */
+  readonly playlistUrl: string;
+  /** Start this many segments behind the live edge (hls.js' liveSyncDurationCount). @default 3 */
+  readonly liveSyncSegments?: number;
+  /** Request segments up to this many seconds ahead of the playhead. @default 12 */
+  readonly maxBufferSeconds?: number;
+  readonly engine: Partial<EngineOptions>;
+}
+
+export interface ViewerReport {
+  readonly id: string;
+  readonly joinedAt: number;
+  readonly startupMs: number | undefined;
+  readonly segmentsPlayed: number;
+  readonly stalls: number;
+  readonly stallMs: number;
+  /** Segments that were not there when the playhead reached them (each starts a stall). */
+  readonly missedDeadlines: number;
+  /** Segments whose bytes did not match the playlist digest when handed to the player (must stay 0). */
+  readonly corruptSegments: number;
+  readonly httpBytes: number;
+  readonly p2pBytes: number;
+  readonly uploadBytes: number;
+  readonly integrityFailures: number;
+  readonly peers: number;
+  /** P2P fetch latency per segment in ms (player request to complete), for segments that came from peers. */
+  readonly p2pLatencies: readonly number[];
+}
+
+interface Slot {
+  readonly segment: SegmentRef;
+  loaded: boolean;
+  requested: boolean;
+}
+
+/**
+ * A player without a screen: it polls its live playlist like hls.js, starts a few segments behind the live
+ * edge, asks the real Shoal engine for each segment with the deadline at which its playhead reaches it, and
+ * keeps a playback clock that stalls when a segment is late. Used by the swarm simulator and the SDK's
+ * swarm tests.
+ */
+export class SimulatedViewer {
+  readonly engine: ShoalEngine;
+  private readonly slots = new Map<number, Slot>();
+  private readonly liveSync: number;
+  private readonly maxBuffer: number;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+  /** Sequence of the segment being played and the engine-clock time its playback started (undefined: stalled or not started). */
+  private playing: { sequence: number; since: number } | undefined;
+  private nextToPlay: number | undefined;
+  private stallSince: number | undefined;
+  private readonly startAt: number;
+  private counters = { segmentsPlayed: 0, stalls: 0, stallMs: 0, missedDeadlines: 0, corruptSegments: 0 };
+  private startupMs: number | undefined;
+  private readonly p2pLatencies: number[] = [];
+  private targetDuration = 2;
+
+  constructor(
+    readonly id: string,
+    private readonly options: SimulatedViewerOptions,
+  ) {
+    this.engine = new ShoalEngine(options.engine);
+    this.liveSync = options.liveSyncSegments ?? 3;
+    this.maxBuffer = options.maxBufferSeconds ?? 12;
+    this.startAt = this.engine.options.now();
+  }
+
+  private now(): number {
+    return this.engine.options.now();
+  }
+
+  start(): void {
+    void this.tick();
+  }
+
+  private schedule(ms: number): void {
+    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), ms);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const playlist = await fetchMediaPlaylist(this.options.playlistUrl);
+      this.targetDuration = playlist.targetDuration;
+      await this.engine.updatePlaylist(playlist.url, playlist.segments, playlist.live);
+      for (const segment of playlist.segments) {
+        if (!this.slots.has(segment.sequence)) this.slots.set(segment.sequence, { segment, loaded: false, requested: false });
+      }
+      if (this.nextToPlay === undefined && playlist.segments.length > 0) {
+        const start = Math.max(0, playlist.segments.length - this.liveSync);
+        this.nextToPlay = playlist.segments[start]!.sequence;
+      }
+      this.advance();
+      this.request();
+    } catch {
+      // A failed poll is retried at the next tick, as a player would.
+    }
+    this.schedule((this.targetDuration * 1000) / 2);
+  }
+
+  /** Moves the playhead: plays loaded segments back to back, stalls on a missing one. */
+  private advance(): void {
+    const now = this.now();
+    for (;;) {
+      if (this.playing) {
+        const slot = this.slots.get(this.playing.sequence)!;
+        const end = this.playing.since + slot.segment.duration * 1000;
+        if (now < end) return;
+        this.playing = undefined;
+        this.lastEnd = end;
+        this.nextToPlay = slot.segment.sequence + 1;
+        continue;
+      }
+      if (this.nextToPlay === undefined) return;
+      const next = this.slots.get(this.nextToPlay);
+      if (!next?.loaded) {
+        // The playhead hit a segment that is not there: a stall, from the moment the previous one ended.
+        if (this.counters.segmentsPlayed > 0 && this.stallSince === undefined) {
+          this.stallSince = this.lastEnd;
+          this.counters.missedDeadlines++;
+        }
+        return;
+      }
+      let since = this.counters.segmentsPlayed === 0 ? now : this.lastEnd;
+      if (this.stallSince !== undefined) {
+        this.counters.stalls++;
+        this.counters.stallMs += now - this.stallSince;
+        this.stallSince = undefined;
+        since = now;
+      }
+      if (this.counters.segmentsPlayed === 0) this.startupMs = now - this.startAt;
+      this.playing = { sequence: next.segment.sequence, since };
+      this.counters.segmentsPlayed++;
+    }
+  }
+
+  /** When the last segment played ended (engine clock). */
+  private lastEnd = 0;
+
+  /** When the playhead will reach `sequence` if nothing stalls. */
+  private deadlineOf(sequence: number): number {
+    const now = this.now();
+    if (this.nextToPlay === undefined || this.counters.segmentsPlayed === 0) return now; // startup: as soon as possible
+    let at = this.playing ? this.playing.since + this.slots.get(this.playing.sequence)!.segment.duration * 1000 : now;
+    for (let s = this.playing ? this.playing.sequence + 1 : this.nextToPlay; s < sequence; s++) {
+      at += (this.slots.get(s)?.segment.duration ?? this.targetDuration) * 1000;
+    }
+    return Math.max(now, at);
+  }
+
+  private request(): void {
+    if (this.nextToPlay === undefined) return;
+    const horizon = this.now() + this.maxBuffer * 1000;
+    for (let s = this.nextToPlay; ; s++) {
+      const slot = this.slots.get(s);
+      if (!slot) break;
+      if (slot.requested) continue;
+      const deadline = this.deadlineOf(s);
+      if (deadline > horizon) break;
+      slot.requested = true;
+      const requestedAt = this.now();
+      void this.engine.loadSegment(this.options.playlistUrl, slot.segment, deadline).then(
+        (loaded) => {
+          const done = this.now();
+          const expected = slot.segment.digest;
+          if (expected && !createHash('sha256').update(loaded.bytes).digest().equals(Buffer.from(expected))) this.counters.corruptSegments++;
+          if (loaded.bytesFrom.p2p > 0) this.p2pLatencies.push(done - requestedAt);
+          slot.loaded = true;
+          this.advance();
+        },
+        () => {
+          // The player would retry: so do we, at the next tick.
+          slot.requested = false;
+        },
+      );
+    }
+  }
+
+  report(): ViewerReport {
+    this.advance();
+    const stats = this.engine.getStats();
+    const openStall = this.stallSince !== undefined ? this.now() - this.stallSince : 0;
+    return {
+      id: this.id,
+      joinedAt: this.startAt,
+      startupMs: this.startupMs,
+      ...this.counters,
+      stalls: this.counters.stalls + (openStall > 0 ? 1 : 0),
+      stallMs: this.counters.stallMs + openStall,
+      httpBytes: stats.httpBytes,
+      p2pBytes: stats.p2pBytes,
+      uploadBytes: stats.uploadBytes,
+      integrityFailures: stats.integrityFailures,
+      peers: stats.peers,
+      p2pLatencies: [...this.p2pLatencies],
+    };
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.engine.destroy();
+  }
+}

@@ -1,0 +1,160 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RTCPeerConnection } from 'node-datachannel/polyfill';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createEdge, startEdgeServer, type EdgeServer } from '@shoal/edge';
+import { createOrigin, resolveFfmpegPath, startDemoEncoder, startOriginServer, type DemoEncoder, type OriginServer } from '@shoal/origin';
+import type { EngineOptions } from '../src/core/options.js';
+import { SimulatedViewer, type ViewerReport } from '../../loadtest/swarm/simulated-viewer.js';
+
+/**
+ * Real origin (demo encoder, one rendition, 2 s segments), real edge tracker, and SDK viewers in Node
+ * over node-datachannel: the swarm fetches each segment over HTTP about once, late joiners get most bytes
+ * from peers, nobody misses a deadline; a viewer serving corrupted segments is caught and banned.
+ */
+
+const TOKEN = 'node-swarm-test-token';
+let store: string;
+let origin: OriginServer;
+let encoder: DemoEncoder;
+let edge: EdgeServer;
+let playlistUrl: string;
+
+beforeAll(async () => {
+  store = await mkdtemp(join(tmpdir(), 'shoal-node-swarm-'));
+  const originApp = await createOrigin({ storeDir: store, ingestToken: TOKEN }, { logger: pino({ level: 'silent' }) });
+  origin = await startOriginServer(originApp, 0, '127.0.0.1');
+  encoder = startDemoEncoder({
+    ffmpegPath: resolveFfmpegPath(),
+    originUrl: origin.url,
+    ingestToken: TOKEN,
+    ladder: [{ width: 426, height: 240, videoKbps: 400 }],
+  });
+  edge = await startEdgeServer(await createEdge({}, { logger: pino({ level: 'silent' }) }), 0, '127.0.0.1');
+  playlistUrl = `${origin.url}/live/demo/0/index.m3u8`;
+  // Wait for a few segments of live stream.
+  for (let i = 0; i < 100; i++) {
+    const res = await fetch(playlistUrl).catch(() => undefined);
+    if (res?.ok && ((await res.text()).match(/#EXTINF/g) ?? []).length >= 4) break;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+});
+
+afterAll(async () => {
+  await encoder?.stop();
+  await edge?.close();
+  await origin?.close();
+  await rm(store, { recursive: true, force: true });
+});
+
+function engineOptions(extra: Partial<EngineOptions> = {}): Partial<EngineOptions> {
+  return {
+    trackerUrl: edge.trackerUrl,
+    RTCPeerConnection: RTCPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
+    WebSocket: WebSocket as unknown as EngineOptions['WebSocket'],
+    iceServers: [],
+    announceIntervalSeconds: 3,
+    ...extra,
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** HTTP bytes per segment across the swarm, in copies of the segment. */
+function copiesPerSegment(viewers: SimulatedViewer[], from: number): number[] {
+  const bySegment = new Map<number, { http: number; size: number }>();
+  for (const viewer of viewers) {
+    for (const [sequence, loaded] of (viewer as unknown as { loads: Map<number, { http: number; size: number }> }).loads) {
+      if (sequence < from) continue;
+      const entry = bySegment.get(sequence) ?? { http: 0, size: loaded.size };
+      entry.http += loaded.http;
+      bySegment.set(sequence, entry);
+    }
+  }
+  return [...bySegment.values()].map((e) => e.http / e.size);
+}
+
+describe('an SDK swarm in Node against a real origin and edge', () => {
+  it('offloads late joiners to peers at about one HTTP copy per segment, without missed deadlines', async () => {
+    const viewers: SimulatedViewer[] = [];
+    const loads = new Map<SimulatedViewer, Map<number, { http: number; size: number }>>();
+    try {
+      for (let i = 0; i < 6; i++) {
+        const viewer = new SimulatedViewer(`viewer-${i}`, { playlistUrl, engine: engineOptions() });
+        const perSegment = new Map<number, { http: number; size: number }>();
+        viewer.engine.on('segment-loaded', (info) => perSegment.set(info.sequence, { http: info.httpBytes, size: info.httpBytes + info.p2pBytes }));
+        (viewer as unknown as { loads: typeof perSegment }).loads = perSegment;
+        loads.set(viewer, perSegment);
+        viewer.start();
+        viewers.push(viewer);
+        await sleep(1_500);
+      }
+      // Segments that appear from now on are fetched by a complete swarm.
+      const firstLoads = [...loads.values()].map((m) => Math.max(-1, ...m.keys()));
+      const warm = Math.max(...firstLoads) + 3;
+      await sleep(26_000);
+      const reports: ViewerReport[] = viewers.map((v) => v.report());
+      const copies = copiesPerSegment(viewers, warm).sort((a, b) => a - b);
+      const median = copies[Math.floor(copies.length / 2)]!;
+      const offload = reports.map((r) => r.p2pBytes / Math.max(1, r.p2pBytes + r.httpBytes));
+      console.log(
+        `node swarm, 6 viewers: offload per viewer ${offload.map((o) => (o * 100).toFixed(0) + '%').join(' ')}; ` +
+          `HTTP copies per segment after warm-up: median ${median.toFixed(2)}, max ${copies[copies.length - 1]!.toFixed(2)} over ${copies.length} segments; ` +
+          `stalls ${reports.map((r) => r.stalls).join(' ')}; missed deadlines ${reports.map((r) => r.missedDeadlines).join(' ')}`,
+      );
+      expect(copies.length).toBeGreaterThanOrEqual(8);
+      for (const report of reports) {
+        expect(report.segmentsPlayed).toBeGreaterThan(8);
+        expect(report.corruptSegments).toBe(0);
+        expect(report.missedDeadlines).toBe(0);
+        expect(report.stalls).toBe(0);
+        expect(report.peers).toBeGreaterThanOrEqual(3);
+      }
+      for (const share of offload.slice(2)) expect(share).toBeGreaterThan(0.5);
+      expect(median).toBeLessThanOrEqual(1.5);
+    } finally {
+      for (const viewer of viewers) viewer.stop();
+    }
+  });
+
+  it('rejects every corrupted segment from a malicious viewer, bans it, and plays every segment intact', async () => {
+    // The attacker fetches every new segment at once (it always considers itself elected) and corrupts it.
+    const corrupting: EngineOptions['fetch'] = async (url, init) => {
+      const response = await fetch(url, init);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      if (bytes.length > 200) bytes[200] = bytes[200]! ^ 0xff;
+      return new Response(bytes, { status: response.status, headers: response.headers });
+    };
+    const attacker = new SimulatedViewer('attacker', { playlistUrl, engine: engineOptions({ fetch: corrupting, httpFetchersPerSegment: 99 }) });
+    const honest = Array.from({ length: 4 }, (_, i) => new SimulatedViewer(`honest-${i}`, { playlistUrl, engine: engineOptions() }));
+    const bans = new Map<SimulatedViewer, Set<string>>();
+    for (const viewer of honest) {
+      bans.set(viewer, new Set());
+      viewer.engine.on('peer-disconnected', (info) => info.reason === 'banned' && bans.get(viewer)!.add(info.peerId));
+    }
+    try {
+      attacker.start();
+      for (const viewer of honest) {
+        viewer.start();
+        await sleep(1_000);
+      }
+      await sleep(24_000);
+      const reports = honest.map((v) => v.report());
+      const failures = reports.reduce((sum, r) => sum + r.integrityFailures, 0);
+      console.log(`malicious viewer: ${failures} corrupted segments rejected; banned by ${[...bans.values()].filter((b) => b.size > 0).length} of 4`);
+      expect(failures).toBeGreaterThan(0);
+      for (const [i, report] of reports.entries()) {
+        expect(report.corruptSegments).toBe(0);
+        expect(report.segmentsPlayed).toBeGreaterThan(8);
+        // Whoever received corrupted bytes banned the attacker, and only the attacker.
+        if (report.integrityFailures > 0) expect([...bans.get(honest[i]!)!]).toEqual([attacker.engine.peerId]);
+      }
+    } finally {
+      attacker.stop();
+      for (const viewer of honest) viewer.stop();
+    }
+  });
+});
