@@ -7,6 +7,8 @@ import type { SegmentRef } from '../src/core/segment.js';
 export class SegmentServer {
   readonly requests = new Map<string, number>();
   readonly bytes = new Map<string, Buffer>();
+  /** Range headers received, in order, as `path range`. */
+  readonly ranges: string[] = [];
   private server: Server | undefined;
   url = '';
 
@@ -23,6 +25,7 @@ export class SegmentServer {
         res.writeHead(404).end();
         return;
       }
+      if (req.headers.range) this.ranges.push(`${path} ${req.headers.range}`);
       const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
       if (range) {
         const start = Number(range[1]);

@@ -98,4 +98,29 @@ describe('engines sharing a live swarm over WebRTC', () => {
     expect(server.requests.get('/seg1.ts')).toBe(2);
     await until('the attacker to be disconnected', () => honest.peerCount() === 0);
   });
+
+  it('finishes over HTTP with a Range request when a slow peer would miss the deadline', async () => {
+    server = new SegmentServer(2, 1_000_000);
+    await server.start();
+    const hub = new MemorySignalingHub();
+    const slow = engine(hub, { uploadRateLimit: 100_000 });
+    const player = engine(hub);
+    const playlist = `${server.url}/live/index.m3u8`;
+    await slow.updatePlaylist(playlist, [server.segment(0)], true);
+    await player.updatePlaylist(playlist, [server.segment(0)], true);
+    await until('the two peers to connect', () => player.peerCount() === 1);
+    await slow.loadSegment(playlist, server.segment(1), slow.options.now());
+    await until('the slow peer to announce its copy', () => (player as unknown as { ready: { swarm: { candidates(s: number): unknown[] } }[] }).ready[0]!.swarm.candidates(1).length === 1);
+
+    const started = player.options.now();
+    const result = await player.loadSegment(playlist, server.segment(1), started + 4_000);
+    const elapsed = player.options.now() - started;
+    expect(Buffer.from(result.bytes).equals(server.bytes.get('/seg1.ts')!)).toBe(true);
+    expect(result.bytesFrom.p2p).toBeGreaterThan(0);
+    expect(result.bytesFrom.http).toBeGreaterThan(0);
+    expect(result.bytesFrom.p2p + result.bytesFrom.http).toBe(1_000_001);
+    // The rest came with a Range from exactly the bytes the peer had delivered.
+    expect(server.ranges).toEqual([`/seg1.ts bytes=${result.bytesFrom.p2p}-`]);
+    expect(elapsed).toBeLessThan(4_000);
+  });
 });

@@ -1,0 +1,58 @@
+import { validateStatsReport, type StatsReport } from '@shoal/protocol';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { EngineStats } from './engine.js';
+import { StatsReporter } from './stats-reporter.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('StatsReporter', () => {
+  it('posts valid reports of deltas on every interval, with startup once', async () => {
+    vi.useFakeTimers();
+    let now = 0;
+    let stats: EngineStats = { httpBytes: 0, p2pBytes: 0, uploadBytes: 0, offloadRatio: 0, peers: 0, stalls: 0, stallMs: 0, startupMs: undefined, integrityFailures: 0 };
+    const posted: StatsReport[] = [];
+    const reporter = new StatsReporter({
+      url: 'http://edge.test/stats',
+      intervalMs: 5000,
+      stream: () => '/live/demo/master.m3u8',
+      stats: () => stats,
+      now: () => now,
+      fetch: async (_url, init) => {
+        posted.push(JSON.parse(init.body) as StatsReport);
+      },
+    });
+    stats = { ...stats, httpBytes: 1000, p2pBytes: 3000, uploadBytes: 500, peers: 2, startupMs: 800 };
+    now = 5000;
+    await vi.advanceTimersByTimeAsync(5000);
+    stats = { ...stats, httpBytes: 1500, p2pBytes: 7000, stalls: 1, stallMs: 300 };
+    now = 10000;
+    await vi.advanceTimersByTimeAsync(5000);
+    reporter.destroy();
+    await vi.advanceTimersByTimeAsync(20000);
+
+    expect(posted).toHaveLength(2);
+    for (const report of posted) expect(validateStatsReport(report).ok).toBe(true);
+    expect(posted[0]).toMatchObject({ seq: 0, intervalMs: 5000, httpBytes: 1000, p2pBytes: 3000, uploadBytes: 500, startupMs: 800, peers: 2 });
+    expect(posted[1]).toMatchObject({ seq: 1, httpBytes: 500, p2pBytes: 4000, uploadBytes: 0, stalls: 1, stallMs: 300 });
+    expect(posted[1]!.startupMs).toBeUndefined();
+    expect(posted[0]!.session).toBe(posted[1]!.session);
+  });
+
+  it('sends nothing before the stream is known', async () => {
+    vi.useFakeTimers();
+    const posted: unknown[] = [];
+    const reporter = new StatsReporter({
+      url: 'http://edge.test/stats',
+      intervalMs: 1000,
+      stream: () => undefined,
+      stats: () => ({ httpBytes: 1, p2pBytes: 0, uploadBytes: 0, offloadRatio: 0, peers: 0, stalls: 0, stallMs: 0, startupMs: undefined, integrityFailures: 0 }),
+      now: () => 0,
+      fetch: async (_url, init) => void posted.push(init.body),
+    });
+    await vi.advanceTimersByTimeAsync(5000);
+    reporter.destroy();
+    expect(posted).toEqual([]);
+  });
+});
