@@ -36,8 +36,11 @@ export interface ClusterSink {
 export interface ClusterAdapter {
   readonly nodeId: string;
   start(sink: ClusterSink): Promise<void>;
-  /** This node has local peers in the swarm: follow it and load the members other nodes have. */
-  watch(infoHash: string): void;
+  /**
+   * This node has local peers in the swarm: follow it and load the members other nodes have. Resolves once
+   * they are loaded, or once loading failed (never rejects), so first offers can reach them.
+   */
+  watch(infoHash: string): Promise<void>;
   /** This node has no local peer left in the swarm. */
   unwatch(infoHash: string): void;
   /** A local peer joined or re-announced. */

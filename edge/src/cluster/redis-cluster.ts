@@ -63,7 +63,8 @@ export class RedisCluster implements ClusterAdapter {
       maxRetriesPerRequest: 1,
       retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
     };
-    this.commands = new Redis(options.url, { ...common, enableAutoPipelining: true, connectionName: `shoal-edge:${this.nodeId}` });
+    // A slow Redis must not hold new swarms' first offers for long.
+    this.commands = new Redis(options.url, { ...common, commandTimeout: 2_000, enableAutoPipelining: true, connectionName: `shoal-edge:${this.nodeId}` });
     this.subscriber = new Redis(options.url, { ...common, connectionName: `shoal-edge-sub:${this.nodeId}` });
     this.commands.on('error', (error: Error) => this.onError(error));
     this.subscriber.on('error', (error: Error) => this.onError(error));
@@ -87,7 +88,7 @@ export class RedisCluster implements ClusterAdapter {
     this.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     this.subscriber.on('ready', () => {
       // After a reconnect, events may have been missed: reload every swarm we follow.
-      if (this.subscribedOnce) for (const infoHash of this.watched) this.load(infoHash);
+      if (this.subscribedOnce) for (const infoHash of this.watched) void this.load(infoHash);
     });
     await this.subscriber.subscribe(this.eventsChannel, this.inbox);
     this.subscribedOnce = true;
@@ -146,10 +147,10 @@ export class RedisCluster implements ClusterAdapter {
     }
   }
 
-  watch(infoHash: string): void {
-    if (this.watched.has(infoHash)) return;
+  watch(infoHash: string): Promise<void> {
+    if (this.watched.has(infoHash)) return Promise.resolve();
     this.watched.add(infoHash);
-    this.load(infoHash);
+    return this.load(infoHash);
   }
 
   unwatch(infoHash: string): void {
@@ -157,7 +158,7 @@ export class RedisCluster implements ClusterAdapter {
   }
 
   /** Reads the members other nodes hold in a swarm. O(swarm), once per swarm this node starts following. */
-  private load(infoHash: string): void {
+  private load(infoHash: string): Promise<void> {
     const task = async (): Promise<void> => {
       const nodes = (await this.commands.smembers(this.nodesKey(infoHash))).filter((node) => node !== this.nodeId);
       const results = await Promise.all(
@@ -181,7 +182,7 @@ export class RedisCluster implements ClusterAdapter {
         }
       }
     };
-    this.run(task());
+    return task().catch((error: Error) => this.onError(error));
   }
 
   publishMember(infoHash: string, record: MemberRecord): void {

@@ -54,6 +54,8 @@ const MIN_SAMPLE = 16;
  */
 export class Swarm<C> {
   readonly infoHashJson: string;
+  /** Set while the members other edge nodes hold are being loaded (cluster mode, new swarm). */
+  loading: Promise<void> | undefined;
   private readonly local = new Map<string, SwarmMember<C>>();
   private readonly remote = new Map<string, SwarmMember<C>>();
   private readonly all = new Bucket<SwarmMember<C>>(TIER_ALL);

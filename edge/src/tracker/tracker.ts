@@ -262,9 +262,14 @@ export class Tracker implements ClusterSink {
         return;
       }
       if (swarm === undefined) {
-        swarm = new Swarm(request.infoHash);
-        this.swarms.set(request.infoHash, swarm);
-        this.cluster?.watch(request.infoHash);
+        const created = new Swarm<TrackerConnection>(request.infoHash);
+        swarm = created;
+        this.swarms.set(request.infoHash, created);
+        if (this.cluster) {
+          created.loading = this.cluster.watch(request.infoHash).then(() => {
+            created.loading = undefined;
+          });
+        }
       } else if (swarm.localSize >= this.options.maxPeersPerSwarm) {
         this.stats.evictions++;
         this.leave(swarm, swarm.leastRecentLocal()!);
@@ -280,18 +285,33 @@ export class Tracker implements ClusterSink {
       this.stats.clusterOut.member++;
       this.cluster.publishMember(request.infoHash, { peerId: request.peerId, profile, complete });
     }
-    this.send(connection, formatAnnounceReply(target.infoHashJson, this.options.announceIntervalSeconds, target.complete, target.incomplete));
-    this.stats.out.announce++;
+    if (target.loading) {
+      // The swarm is new here and its members on other nodes are still loading: answer and relay once they are
+      // known, so the reply counts them and the first offers can reach them.
+      const joined = member;
+      void target.loading.then(() => {
+        if (!connection.closed && target.get(joined.peerId) === joined) this.replyAndRelay(connection, target, joined, request, this.now());
+      });
+      return;
+    }
+    this.replyAndRelay(connection, target, member, request, now);
+  }
 
+  private replyAndRelay(connection: TrackerConnection, swarm: Swarm<TrackerConnection>, member: Member, request: AnnounceRequest, now: number): void {
+    this.send(connection, formatAnnounceReply(swarm.infoHashJson, this.options.announceIntervalSeconds, swarm.complete, swarm.incomplete));
+    this.stats.out.announce++;
+    if (request.offers.length > 0) this.relayOffers(swarm, member, request, now);
+  }
+
+  private relayOffers(swarm: Swarm<TrackerConnection>, member: Member, request: AnnounceRequest, now: number): void {
     const offers = request.offers;
-    if (offers.length === 0) return;
     const want = Math.min(offers.length, request.numwant ?? offers.length);
-    const peers = target.pickTargets(member, want, now, this.random);
+    const peers = swarm.pickTargets(member, want, now, this.random);
     for (let i = 0; i < peers.length; i++) {
       const peer = peers[i]!;
       const offer = offers[i]!;
       if (peer.connection !== undefined) {
-        this.deliverOffer(peer.connection, target.infoHashJson, member.peerIdJson, member.peerId, peer.peerId, offer.offer_id, offer.offer.sdp, now);
+        this.deliverOffer(peer.connection, swarm.infoHashJson, member.peerIdJson, member.peerId, peer.peerId, offer.offer_id, offer.offer.sdp, now);
       } else if (this.cluster && peer.node !== undefined) {
         this.stats.clusterOut.offer++;
         this.cluster.sendOffer(peer.node, { infoHash: request.infoHash, from: member.peerId, to: peer.peerId, offerId: offer.offer_id, sdp: offer.offer.sdp });
