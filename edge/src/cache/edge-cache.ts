@@ -1,0 +1,292 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LRUCache } from 'lru-cache';
+import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { serveObject, type PublishedObject } from '@shoal/origin';
+import type { EdgeModule } from '../http/module.js';
+import { parseCacheControl, type CachePolicy } from './cache-control.js';
+import { Inflight } from './inflight.js';
+import { OriginClient, type OriginFailure } from './origin-client.js';
+
+export interface EdgeCacheOptions {
+  /** The origin, e.g. `http://origin.internal:8080`. */
+  readonly originUrl: string;
+  /** Bytes of objects kept in memory. */
+  readonly cacheBytes: number;
+  /** Larger objects are streamed through, never cached. */
+  readonly maxObjectBytes: number;
+  /** An origin silent this long gets a 504. */
+  readonly originTimeoutMs: number;
+  /** How long a stale copy may stand in for a failing origin when the origin's headers do not say (`stale-if-error`). */
+  readonly staleIfErrorSeconds: number;
+  /** Paths served through the cache. */
+  readonly pathPrefixes: readonly string[];
+}
+
+export const CACHE_RESULTS = ['hit', 'miss', 'coalesced', 'stale'] as const;
+type CacheResult = (typeof CACHE_RESULTS)[number];
+
+interface Entry {
+  readonly body: Buffer;
+  readonly contentType: string;
+  readonly cacheControl: string;
+  readonly etag: string;
+  readonly lastModified: Date;
+  storedAt: number;
+  policy: CachePolicy;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
+
+/** Stream names seen in playlists the edge served, for the stats' cardinality guard. */
+export type PlaylistObserver = (path: string) => void;
+
+/**
+ * The edge's caching reverse proxy in front of the origin: objects in memory bounded by bytes, freshness
+ * from the origin's Cache-Control, N simultaneous misses for one object → one origin request streamed to
+ * all of them, Range/conditional/HEAD answered from the cache, stale copies served when the origin fails,
+ * and origin failures mapped to 502/504 without caching them.
+ */
+export class EdgeCache implements EdgeModule {
+  readonly name = 'cache';
+  private readonly origin: OriginClient;
+  private readonly entries: LRUCache<string, Entry>;
+  private readonly inflight = new Map<string, Inflight>();
+  private readonly requests: Counter<'result'>;
+  private readonly originBytes: Counter;
+  private readonly egressBytes: Counter;
+
+  constructor(
+    private readonly options: EdgeCacheOptions,
+    registry: Registry,
+    private readonly log: Logger,
+    private readonly onPlaylist: PlaylistObserver = () => undefined,
+  ) {
+    this.origin = new OriginClient(new URL(options.originUrl), options.originTimeoutMs);
+    this.entries = new LRUCache<string, Entry>({ maxSize: Math.max(1, options.cacheBytes), sizeCalculation: (entry) => Math.max(1, entry.body.length) });
+    this.requests = new Counter({
+      name: 'shoal_edge_cache_requests_total',
+      help: 'Requests answered by the edge cache, by result (hit, miss, coalesced onto a miss in flight, stale copy served)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    });
+    for (const result of CACHE_RESULTS) this.requests.labels(result).inc(0);
+    this.originBytes = new Counter({ name: 'shoal_edge_origin_bytes_total', help: 'Body bytes fetched from the origin', registers: [registry] });
+    this.egressBytes = new Counter({ name: 'shoal_edge_egress_bytes_total', help: 'Body bytes sent to clients by the edge cache', registers: [registry] });
+    const entries = this.entries;
+    new Gauge({
+      name: 'shoal_edge_cache_bytes',
+      help: 'Bytes of objects held in the edge cache',
+      registers: [registry],
+      collect() {
+        this.set(entries.calculatedSize);
+      },
+    });
+  }
+
+  handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url ?? '/';
+    if (!this.options.pathPrefixes.some((prefix) => url.startsWith(prefix))) return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'SHOAL_ERR_METHOD_NOT_ALLOWED', message: 'the edge cache serves GET and HEAD' } }));
+      return true;
+    }
+    this.serve(req, res, url).catch((error: unknown) => {
+      this.log.error({ err: error, url }, 'edge cache request failed');
+      if (!res.headersSent) this.fail(res, 502, 'SHOAL_ERR_BAD_GATEWAY', 'edge cache failure');
+      else res.destroy();
+    });
+    return true;
+  }
+
+  private count(result: CacheResult): void {
+    this.requests.labels(result).inc();
+  }
+
+  private fresh(entry: Entry, now: number): boolean {
+    return now - entry.storedAt < entry.policy.maxAgeMs;
+  }
+
+  private staleUsable(entry: Entry | undefined, now: number): entry is Entry {
+    if (!entry) return false;
+    const window = entry.policy.staleIfErrorMs ?? this.options.staleIfErrorSeconds * 1000;
+    return entry.policy.immutable || now - entry.storedAt < entry.policy.maxAgeMs + window;
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
+    const now = Date.now();
+    const entry = this.entries.get(key, { allowStale: true });
+    if (entry && this.fresh(entry, now)) {
+      this.count('hit');
+      this.send(req, res, entry);
+      return;
+    }
+    let flight = this.inflight.get(key);
+    const joined = flight !== undefined && !flight.overflowed;
+    if (!flight || flight.overflowed) flight = this.startFetch(key, entry);
+    try {
+      await flight.headersReady;
+    } catch (error) {
+      this.originFailed(req, res, key, entry, error as OriginFailure);
+      return;
+    }
+    if (flight.status >= 500) {
+      await flight.finished;
+      this.originFailed(req, res, key, entry, { kind: 'unreachable', message: `origin answered ${flight.status}` } as OriginFailure);
+      return;
+    }
+    this.count(joined ? 'coalesced' : 'miss');
+    if (flight.status === 304 && entry) {
+      // Revalidated: the copy we hold is current again.
+      await flight.finished;
+      this.send(req, res, this.entries.get(key, { allowStale: true }) ?? entry);
+      return;
+    }
+    const simple = req.method === 'GET' && !req.headers.range && !req.headers['if-none-match'] && !req.headers['if-modified-since'];
+    if (flight.status === 200 && simple) {
+      this.stream(res, flight);
+      return;
+    }
+    await flight.finished;
+    if (flight.failure) {
+      this.originFailed(req, res, key, entry, flight.failure);
+      return;
+    }
+    const stored = this.entries.get(key, { allowStale: true });
+    if (flight.status === 200 && stored) {
+      this.send(req, res, stored);
+      return;
+    }
+    // Not cacheable, or not a 200: pass the origin's answer through.
+    res.writeHead(flight.status, this.passHeaders(flight.headers));
+    const body = flight.overflowed ? Buffer.alloc(0) : flight.body();
+    this.egressBytes.inc(req.method === 'HEAD' ? 0 : body.length);
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  private startFetch(key: string, entry: Entry | undefined): Inflight {
+    const headers: Record<string, string> = {};
+    if (entry) headers['If-None-Match'] = entry.etag;
+    const flight = new Inflight(this.origin, key, headers, this.options.maxObjectBytes, (bytes) => this.originBytes.inc(bytes));
+    this.inflight.set(key, flight);
+    void flight.finished.then(() => {
+      if (this.inflight.get(key) === flight) this.inflight.delete(key);
+      if (flight.failure) return;
+      if (flight.status === 304 && entry) {
+        entry.storedAt = Date.now();
+        entry.policy = parseCacheControl(String(flight.headers['cache-control'] ?? entry.cacheControl));
+        this.entries.set(key, entry);
+      } else if (flight.status === 200) {
+        this.store(key, flight);
+      }
+    });
+    return flight;
+  }
+
+  private store(key: string, flight: Inflight): void {
+    const cacheControl = String(flight.headers['cache-control'] ?? '');
+    const policy = parseCacheControl(cacheControl);
+    if (policy.noStore || flight.overflowed) return;
+    const body = flight.body();
+    const etag = typeof flight.headers.etag === 'string' ? flight.headers.etag : `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+    const modified = Date.parse(String(flight.headers['last-modified'] ?? ''));
+    this.entries.set(key, {
+      body,
+      contentType: String(flight.headers['content-type'] ?? 'application/octet-stream'),
+      cacheControl,
+      etag,
+      lastModified: Number.isFinite(modified) ? new Date(modified) : new Date(),
+      storedAt: Date.now(),
+      policy,
+    });
+    if (key.split('?', 1)[0]!.endsWith('.m3u8')) this.onPlaylist(key.split('?', 1)[0]!);
+  }
+
+  private passHeaders(headers: Record<string, unknown>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(headers)) {
+      if (value === undefined || HOP_BY_HOP.has(name)) continue;
+      out[name] = Array.isArray(value) ? value.join(', ') : String(value);
+    }
+    return out;
+  }
+
+  /** Streams a miss to a client as it arrives from the origin. */
+  private stream(res: ServerResponse, flight: Inflight): void {
+    const headers = this.passHeaders(flight.headers);
+    res.writeHead(200, headers);
+    for (const chunk of flight.chunks) this.write(res, chunk);
+    if (flight.done) {
+      if (flight.failure) res.destroy();
+      else res.end();
+      return;
+    }
+    const onChunk = (chunk: Buffer): void => this.write(res, chunk);
+    const onEnd = (): void => {
+      cleanup();
+      res.end();
+    };
+    const onFailed = (): void => {
+      cleanup();
+      res.destroy();
+    };
+    const cleanup = (): void => {
+      flight.off('chunk', onChunk);
+      flight.off('end', onEnd);
+      flight.off('failed', onFailed);
+    };
+    flight.on('chunk', onChunk);
+    flight.on('end', onEnd);
+    flight.on('failed', onFailed);
+    res.on('close', cleanup);
+  }
+
+  private write(res: ServerResponse, chunk: Buffer): void {
+    this.egressBytes.inc(chunk.length);
+    res.write(chunk);
+  }
+
+  private send(req: IncomingMessage, res: ServerResponse, entry: Entry): void {
+    const object: PublishedObject = {
+      kind: 'segment',
+      size: entry.body.length,
+      etag: entry.etag,
+      lastModified: entry.lastModified,
+      contentType: entry.contentType,
+      cacheControl: entry.cacheControl,
+      body: entry.body,
+    };
+    res.setHeader('Age', String(Math.max(0, Math.floor((Date.now() - entry.storedAt) / 1000))));
+    serveObject(req, res, object, (bytes) => this.egressBytes.inc(bytes));
+  }
+
+  private originFailed(req: IncomingMessage, res: ServerResponse, key: string, entry: Entry | undefined, failure: OriginFailure): void {
+    if (this.staleUsable(entry, Date.now())) {
+      this.count('stale');
+      res.setHeader('Warning', '111 - "Revalidation Failed"');
+      this.send(req, res, entry);
+      return;
+    }
+    this.count('miss');
+    this.log.warn({ url: key, failure: failure.message }, 'origin failed');
+    if (failure.kind === 'timeout') this.fail(res, 504, 'SHOAL_ERR_ORIGIN_TIMEOUT', 'origin did not answer in time');
+    else this.fail(res, 502, 'SHOAL_ERR_BAD_GATEWAY', 'origin unreachable or failing');
+  }
+
+  private fail(res: ServerResponse, status: number, code: string, message: string): void {
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+    res.end(JSON.stringify({ error: { code, message } }));
+  }
+
+  /** Bytes held. */
+  get bytes(): number {
+    return this.entries.calculatedSize;
+  }
+
+  async close(): Promise<void> {
+    this.origin.close();
+    this.entries.clear();
+  }
+}
