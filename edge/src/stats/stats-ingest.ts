@@ -1,0 +1,202 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BlockList } from 'node:net';
+import { LRUCache } from 'lru-cache';
+import type { Logger } from 'pino';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { MAX_STATS_REPORT_BYTES, validateStatsReport, type StatsReport } from '@shoal/protocol';
+import type { EdgeModule } from '../http/module.js';
+import { clientAddress } from '../tracker/client-address.js';
+import { initialRate, RATE_VERDICTS, takeToken, type RateState } from '../tracker/rate-limit.js';
+import { StreamNames } from './stream-names.js';
+
+export interface StatsIngestOptions {
+  /** Path the reports are posted to. */
+  readonly path: string;
+  /** Origins allowed by CORS; `['*']` allows any. */
+  readonly corsOrigins: readonly string[];
+  /** Reports per second per client address (sustained), and the burst above it. */
+  readonly reportsPerSecond: number;
+  readonly reportsBurst: number;
+  /** A session that has not reported for this long stops counting in `shoal_player_peers`. */
+  readonly sessionTtlMs: number;
+  /** Most distinct stream labels. */
+  readonly maxStreams: number;
+  readonly trustedProxies: BlockList | undefined;
+}
+
+export const REPORT_RESULTS = ['counted', 'duplicate', 'invalid', 'rate_limited', 'too_large'] as const;
+type ReportResult = (typeof REPORT_RESULTS)[number];
+
+interface Session {
+  lastSeq: number;
+  stream: string;
+  peers: number;
+}
+
+/**
+ * `POST /stats`: the players' reports (format in @shoal/protocol), validated strictly, rate-limited per
+ * client address, counted into Prometheus by their deltas. A report whose sequence number its session
+ * already used is acknowledged and not counted again.
+ */
+export class StatsIngest implements EdgeModule {
+  readonly name = 'stats';
+  readonly streams: StreamNames;
+  private readonly sessions: LRUCache<string, Session>;
+  private readonly rates = new LRUCache<string, RateState>({ max: 100_000 });
+  private readonly reports: Counter<'result'>;
+  private readonly bytes: Counter<'source' | 'stream'>;
+  private readonly uploads: Counter<'stream'>;
+  private readonly stalls: Counter<'stream'>;
+  private readonly stallSeconds: Counter<'stream'>;
+  private readonly startup: Histogram<'stream'>;
+
+  constructor(
+    private readonly options: StatsIngestOptions,
+    registry: Registry,
+    private readonly log: Logger,
+  ) {
+    this.streams = new StreamNames(options.maxStreams);
+    this.sessions = new LRUCache<string, Session>({ max: 200_000, ttl: options.sessionTtlMs, ttlAutopurge: false });
+    this.reports = new Counter({ name: 'shoal_player_reports_total', help: 'Player stats reports received, by result', labelNames: ['result'] as const, registers: [registry] });
+    for (const result of REPORT_RESULTS) this.reports.labels(result).inc(0);
+    this.bytes = new Counter({ name: 'shoal_player_bytes_total', help: 'Segment bytes players received, by source (http, p2p)', labelNames: ['source', 'stream'] as const, registers: [registry] });
+    this.bytes.labels('http', 'other').inc(0);
+    this.bytes.labels('p2p', 'other').inc(0);
+    this.uploads = new Counter({ name: 'shoal_player_upload_bytes_total', help: 'Bytes players sent to peers', labelNames: ['stream'] as const, registers: [registry] });
+    this.stalls = new Counter({ name: 'shoal_player_stalls_total', help: 'Playback stalls reported by players', labelNames: ['stream'] as const, registers: [registry] });
+    this.stallSeconds = new Counter({ name: 'shoal_player_stall_seconds_total', help: 'Time players spent stalled', labelNames: ['stream'] as const, registers: [registry] });
+    this.startup = new Histogram({
+      name: 'shoal_player_startup_seconds',
+      help: 'Time from load to first frame reported by players',
+      labelNames: ['stream'] as const,
+      buckets: [0.25, 0.5, 1, 1.5, 2, 3, 5, 8, 13, 20],
+      registers: [registry],
+    });
+    const sessions = this.sessions;
+    new Gauge({
+      name: 'shoal_player_peers',
+      help: 'Peers connected, summed over player sessions that reported recently',
+      labelNames: ['stream'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const sums = new Map<string, number>();
+        for (const session of sessions.values()) sums.set(session.stream, (sums.get(session.stream) ?? 0) + session.peers);
+        for (const [stream, peers] of sums) this.labels(stream).set(peers);
+      },
+    });
+  }
+
+  handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
+    if ((req.url ?? '').split('?', 1)[0] !== this.options.path) return false;
+    const origin = req.headers.origin;
+    const any = this.options.corsOrigins.includes('*');
+    if (origin !== undefined && (any || this.options.corsOrigins.includes(origin))) {
+      res.setHeader('Access-Control-Allow-Origin', any ? '*' : origin);
+      if (!any) res.setHeader('Vary', 'Origin');
+    }
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { 'Access-Control-Allow-Methods': 'POST, OPTIONS', 'Access-Control-Allow-Headers': 'Content-Type', 'Access-Control-Max-Age': '600' });
+      res.end();
+      return true;
+    }
+    if (req.method !== 'POST') {
+      this.answer(res, 405, { error: { code: 'SHOAL_ERR_METHOD_NOT_ALLOWED', message: 'POST a stats report' } });
+      return true;
+    }
+    const address = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], this.options.trustedProxies);
+    const now = Date.now();
+    let rate = this.rates.get(address);
+    if (!rate) {
+      rate = initialRate(this.options.reportsBurst, now);
+      this.rates.set(address, rate);
+    }
+    if (takeToken(rate, this.options.reportsPerSecond, this.options.reportsBurst, now) !== RATE_VERDICTS.allow) {
+      this.result('rate_limited');
+      req.resume();
+      this.answer(res, 429, { error: { code: 'SHOAL_ERR_RATE_LIMITED', message: 'too many reports from this address' } });
+      return true;
+    }
+    this.readBody(req).then(
+      (body) => {
+        if (body === undefined) {
+          this.result('too_large');
+          this.answer(res, 413, { error: { code: 'SHOAL_ERR_TOO_LARGE', message: `reports are at most ${MAX_STATS_REPORT_BYTES} bytes` } }, true);
+          return;
+        }
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(body.toString('utf8'));
+        } catch {
+          this.result('invalid');
+          this.answer(res, 400, { error: { code: 'SHOAL_ERR_BAD_REPORT', message: 'report is not JSON' } });
+          return;
+        }
+        const validation = validateStatsReport(parsed);
+        if (!validation.ok) {
+          this.result('invalid');
+          this.answer(res, 400, { error: { code: 'SHOAL_ERR_BAD_REPORT', message: validation.error } });
+          return;
+        }
+        const counted = this.count(validation.report);
+        this.result(counted ? 'counted' : 'duplicate');
+        this.answer(res, 202, { counted });
+      },
+      () => res.destroy(),
+    );
+    return true;
+  }
+
+  private result(result: ReportResult): void {
+    this.reports.labels(result).inc();
+  }
+
+  /** Counts a valid report once; false when its session already sent this sequence number or a later one. */
+  private count(report: StatsReport): boolean {
+    const session = this.sessions.get(report.session);
+    if (session && report.seq <= session.lastSeq) return false;
+    const stream = this.streams.label(report.stream);
+    this.sessions.set(report.session, { lastSeq: report.seq, stream, peers: report.peers });
+    this.bytes.labels('http', stream).inc(report.httpBytes);
+    this.bytes.labels('p2p', stream).inc(report.p2pBytes);
+    this.uploads.labels(stream).inc(report.uploadBytes);
+    this.stalls.labels(stream).inc(report.stalls);
+    this.stallSeconds.labels(stream).inc(report.stallMs / 1000);
+    if (report.startupMs !== undefined) this.startup.labels(stream).observe(report.startupMs / 1000);
+    return true;
+  }
+
+  private readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+    return new Promise((resolve, reject) => {
+      const declared = Number(req.headers['content-length']);
+      if (Number.isFinite(declared) && declared > MAX_STATS_REPORT_BYTES) {
+        req.resume();
+        resolve(undefined);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let over = false;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_STATS_REPORT_BYTES) over = true;
+        else chunks.push(chunk);
+      });
+      req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
+      req.on('error', reject);
+    });
+  }
+
+  private answer(res: ServerResponse, status: number, body: unknown, close = false): void {
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
+    if (close) headers.Connection = 'close';
+    res.writeHead(status, headers);
+    res.end(JSON.stringify(body));
+  }
+
+  async close(): Promise<void> {
+    this.sessions.clear();
+    this.rates.clear();
+    this.log.debug('stats ingest closed');
+  }
+}

@@ -1,0 +1,121 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { StatsReport } from '@shoal/protocol';
+import { StatsIngest } from '../src/stats/stats-ingest.js';
+
+let server: Server;
+let url: string;
+let registry: Registry;
+let ingest: StatsIngest;
+
+beforeEach(async () => {
+  registry = new Registry();
+  ingest = new StatsIngest(
+    { path: '/stats', corsOrigins: ['https://player.example'], reportsPerSecond: 1, reportsBurst: 20, sessionTtlMs: 60_000, maxStreams: 10, trustedProxies: undefined },
+    registry,
+    pino({ level: 'silent' }),
+  );
+  ingest.streams.observe('/live/demo/0/index.m3u8');
+  server = createServer((req, res) => {
+    if (!ingest.handleRequest(req, res)) res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/stats`;
+});
+
+afterEach(async () => {
+  await ingest.close();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+const report = (overrides: Partial<StatsReport> = {}): StatsReport => ({
+  v: 1,
+  session: 'session-abc123',
+  seq: 0,
+  stream: '/live/demo/master.m3u8',
+  intervalMs: 5000,
+  httpBytes: 1000,
+  p2pBytes: 3000,
+  uploadBytes: 2500,
+  stalls: 1,
+  stallMs: 400,
+  peers: 3,
+  startupMs: 1200,
+  ...overrides,
+});
+
+const post = (body: unknown, headers: Record<string, string> = {}) =>
+  fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+async function value(series: string): Promise<number> {
+  const line = (await registry.metrics()).split('\n').find((l) => l.startsWith(series + ' '));
+  return line === undefined ? 0 : Number(line.split(' ').pop());
+}
+
+describe('stats ingest', () => {
+  it('counts a report by its deltas, once, however often it is replayed', async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await post(report());
+      expect(res.status).toBe(202);
+      expect(await res.json()).toEqual({ counted: i === 0 });
+    }
+    expect((await post(report({ seq: 1, httpBytes: 500, p2pBytes: 0, uploadBytes: 0, startupMs: undefined, stalls: 0, stallMs: 0 }))).status).toBe(202);
+    // An older sequence number arriving late is a replay too.
+    expect(await (await post(report({ seq: 0, httpBytes: 99999 }))).json()).toEqual({ counted: false });
+    expect(await value('shoal_player_bytes_total{source="http",stream="live/demo"}')).toBe(1500);
+    expect(await value('shoal_player_bytes_total{source="p2p",stream="live/demo"}')).toBe(3000);
+    expect(await value('shoal_player_upload_bytes_total{stream="live/demo"}')).toBe(2500);
+    expect(await value('shoal_player_stalls_total{stream="live/demo"}')).toBe(1);
+    expect(await value('shoal_player_startup_seconds_count{stream="live/demo"}')).toBe(1);
+    expect(await value('shoal_player_peers{stream="live/demo"}')).toBe(3);
+    expect(await value('shoal_player_reports_total{result="duplicate"}')).toBe(3);
+  });
+
+  it.each([
+    ['not JSON', '{oops'],
+    ['a wrong version', report({ v: 2 as 1 })],
+    ['an unknown field', { ...report(), extra: true }],
+    ['negative bytes', report({ httpBytes: -5 })],
+    ['absurd bytes for the interval', report({ intervalMs: 1000, p2pBytes: 10_000_000_000 })],
+    ['a fractional counter', report({ stalls: 0.5 })],
+    ['a bad session id', report({ session: 'a b' })],
+  ])('refuses %s with 400 and counts nothing', async (_name, body) => {
+    const res = await post(body);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.code).toBe('SHOAL_ERR_BAD_REPORT');
+    expect(await value('shoal_player_bytes_total{source="http",stream="other"}')).toBe(0);
+    expect(await value('shoal_player_reports_total{result="invalid"}')).toBe(1);
+  });
+
+  it('refuses oversized bodies with 413', async () => {
+    const res = await post('x'.repeat(5000));
+    expect(res.status).toBe(413);
+  });
+
+  it('labels unknown streams "other", so clients cannot invent series', async () => {
+    for (let i = 0; i < 5; i++) await post(report({ session: `session-invented-${i}`, stream: `/live/made-up-${i}/index.m3u8` }));
+    const text = await registry.metrics();
+    expect(text).not.toContain('made-up');
+    expect(await value('shoal_player_bytes_total{source="p2p",stream="other"}')).toBe(15000);
+  });
+
+  it('rate-limits each client address', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) statuses.push((await post(report({ session: `session-rate-${i}` }))).status);
+    expect(statuses.filter((s) => s === 202)).toHaveLength(20);
+    expect(statuses.slice(20).every((s) => s === 429)).toBe(true);
+  });
+
+  it('answers CORS for the player origin only, and refuses other methods', async () => {
+    const preflight = await fetch(url, { method: 'OPTIONS', headers: { Origin: 'https://player.example', 'Access-Control-Request-Method': 'POST' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://player.example');
+    const other = await post(report(), { Origin: 'https://evil.example' });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await fetch(url)).status).toBe(405);
+  });
+});
