@@ -20,16 +20,18 @@ stop() {
 trap stop INT TERM EXIT
 
 node origin/dist/cli.js --demo --port "$ORIGIN_PORT" & pids+=($!)
-node edge/dist/cli.js --port "$EDGE_PORT" & pids+=($!)
+node edge/dist/cli.js --port "$EDGE_PORT" --origin "http://127.0.0.1:${ORIGIN_PORT}" & pids+=($!)
 node player-sdk/demo/serve.mjs --port "$PAGE_PORT" --origin-port "$ORIGIN_PORT" --edge-port "$EDGE_PORT" & pids+=($!)
 
 cat <<INFO
 
   Shoal demo
     demo page (open it in two tabs):  http://localhost:${PAGE_PORT}/
-    live stream, any HLS player:      http://localhost:${ORIGIN_PORT}/live/demo/master.m3u8
-    VOD title:                        http://localhost:${ORIGIN_PORT}/vod/demo-vod/master.m3u8
+    live stream, any HLS player:      http://localhost:${EDGE_PORT}/live/demo/master.m3u8  (edge cache)
+    VOD title:                        http://localhost:${EDGE_PORT}/vod/demo-vod/master.m3u8
+    the same from the origin:         http://localhost:${ORIGIN_PORT}/live/demo/master.m3u8
     tracker:                          ws://localhost:${EDGE_PORT}/announce
+    stats ingest:                     http://localhost:${EDGE_PORT}/stats
     metrics:                          http://localhost:${ORIGIN_PORT}/metrics  http://localhost:${EDGE_PORT}/metrics
 
 INFO

@@ -12,6 +12,9 @@ import { createEdgeRegistry, registerTrackerMetrics } from './metrics.js';
 import { resolveEdgeOptions, type EdgeOptions } from './options.js';
 import { openGeoLookup } from './tracker/geo.js';
 import { Tracker } from './tracker/tracker.js';
+import { EdgeCache } from './cache/edge-cache.js';
+import { StatsIngest } from './stats/stats-ingest.js';
+import { trustedProxyList } from './tracker/client-address.js';
 
 export interface Edge {
   readonly options: EdgeOptions;
@@ -21,7 +24,7 @@ export interface Edge {
   /** Set when sharing swarms through Redis. */
   readonly cluster: ClusterAdapter | undefined;
   readonly log: Logger;
-  /** A `node:http` request listener: `/metrics`, `/healthz`, and 404 for the rest. */
+  /** A `node:http` request listener: `/metrics`, `/healthz`, `/stats`, the caching proxy (with `originUrl`), and 404 for the rest. */
   handleRequest(req: IncomingMessage, res: ServerResponse): void;
   /** A `node:http` 'upgrade' listener: the tracker WebSocket on `trackerPaths`. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
@@ -89,7 +92,37 @@ export async function createEdge(options: Partial<EdgeOptions> = {}, deps: Creat
     peers: tracker.localPeerCount,
     remotePeers: tracker.remotePeerCount,
   });
-  const modules: EdgeModule[] = [trackerModule, observabilityModule(registry, health, log)];
+  const stats = new StatsIngest(
+    {
+      path: resolved.statsPath,
+      corsOrigins: resolved.allowedOrigins,
+      reportsPerSecond: resolved.statsReportsPerSecond,
+      reportsBurst: resolved.statsReportsBurst,
+      sessionTtlMs: 60_000,
+      maxStreams: resolved.maxStreamLabels,
+      trustedProxies: resolved.trustedProxies.length > 0 ? trustedProxyList(resolved.trustedProxies) : undefined,
+    },
+    registry,
+    log,
+  );
+  const modules: EdgeModule[] = [trackerModule, observabilityModule(registry, health, log), stats];
+  if (resolved.originUrl !== undefined) {
+    const cache = new EdgeCache(
+      {
+        originUrl: resolved.originUrl,
+        cacheBytes: resolved.cacheBytes,
+        maxObjectBytes: resolved.maxObjectBytes,
+        originTimeoutMs: resolved.originTimeoutMs,
+        staleIfErrorSeconds: resolved.staleIfErrorSeconds,
+        pathPrefixes: resolved.cachePathPrefixes,
+        corsOrigins: resolved.allowedOrigins,
+      },
+      registry,
+      log,
+      (path) => stats.streams.observe(path),
+    );
+    modules.push(cache);
+  }
 
   let closing: Promise<void> | undefined;
   return {

@@ -5,7 +5,8 @@ import type { EdgeOptions } from './options.js';
 export const EDGE_USAGE = `Usage: shoal-edge [options]
 
 Runs a Shoal edge node: the WebSocket tracker that introduces nearby viewers of the same rendition
-(ws://<host>:<port>/announce, WebTorrent-tracker compatible), /metrics and /healthz.
+(ws://<host>:<port>/announce, WebTorrent-tracker compatible), a caching proxy in front of the origin
+(/live/, /vod/), player stats ingest (POST /stats), /metrics and /healthz.
 
 Options (environment variable in brackets):
   --port <n>                       port to listen on [SHOAL_PORT] (default 8000)
@@ -32,6 +33,12 @@ Options (environment variable in brackets):
   --max-connections <n>            [SHOAL_MAX_CONNECTIONS] (default 100000)
   --idle-timeout-ms <n>            close connections silent this long [SHOAL_IDLE_TIMEOUT_MS] (default 180000)
   --ping-interval-ms <n>           ping every connection this often [SHOAL_PING_INTERVAL_MS] (default 30000)
+  --origin <url>                   origin to cache, e.g. http://origin:8080 [SHOAL_ORIGIN_URL] (no proxy without)
+  --cache-bytes <n>                memory for cached objects [SHOAL_CACHE_BYTES] (default 268435456)
+  --max-object-bytes <n>           larger objects are streamed, not cached [SHOAL_MAX_OBJECT_BYTES] (default 33554432)
+  --origin-timeout-ms <n>          504 when the origin is silent this long [SHOAL_ORIGIN_TIMEOUT_MS] (default 10000)
+  --stale-if-error <s>             serve stale copies this long while the origin fails [SHOAL_STALE_IF_ERROR] (default 60)
+  --stats-reports-per-second <n>   per-address stats report rate [SHOAL_STATS_REPORTS_PER_SECOND] (default 1)
   --log-level <level>              trace, debug, info, warn, error or silent [SHOAL_LOG_LEVEL] (default info)
   -h, --help                       show this help
 
@@ -59,6 +66,11 @@ const NUMBER_FLAGS = {
   'max-connections': ['SHOAL_MAX_CONNECTIONS', 'maxConnections'],
   'idle-timeout-ms': ['SHOAL_IDLE_TIMEOUT_MS', 'idleTimeoutMs'],
   'ping-interval-ms': ['SHOAL_PING_INTERVAL_MS', 'pingIntervalMs'],
+  'cache-bytes': ['SHOAL_CACHE_BYTES', 'cacheBytes'],
+  'max-object-bytes': ['SHOAL_MAX_OBJECT_BYTES', 'maxObjectBytes'],
+  'origin-timeout-ms': ['SHOAL_ORIGIN_TIMEOUT_MS', 'originTimeoutMs'],
+  'stale-if-error': ['SHOAL_STALE_IF_ERROR', 'staleIfErrorSeconds'],
+  'stats-reports-per-second': ['SHOAL_STATS_REPORTS_PER_SECOND', 'statsReportsPerSecond'],
 } as const satisfies Record<string, readonly [string, keyof EdgeOptions]>;
 
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
@@ -83,6 +95,7 @@ export function parseEdgeCli(argv: readonly string[], env: NodeJS.ProcessEnv): E
       host: { type: 'string' },
       region: { type: 'string' },
       'redis-url': { type: 'string' },
+      origin: { type: 'string' },
       'redis-prefix': { type: 'string' },
       geoip: { type: 'string', multiple: true },
       'trusted-proxies': { type: 'string' },
@@ -107,6 +120,8 @@ export function parseEdgeCli(argv: readonly string[], env: NodeJS.ProcessEnv): E
   }
   const region = values.region ?? env.SHOAL_REGION;
   if (region) edge.region = region;
+  const originUrl = values.origin ?? env.SHOAL_ORIGIN_URL;
+  if (originUrl) edge.originUrl = originUrl.replace(/\/$/, '');
   const redisUrl = values['redis-url'] ?? env.SHOAL_REDIS_URL;
   if (redisUrl) edge.redisUrl = redisUrl;
   const prefix = values['redis-prefix'] ?? env.SHOAL_REDIS_PREFIX;

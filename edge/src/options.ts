@@ -48,6 +48,25 @@ export interface EdgeOptions {
   nodeTtlMs: number;
   /** Swarm membership TTL in Redis and for remote peers in memory; refreshed by each announce. @default 150000 */
   memberTtlMs: number;
+  /** The origin the caching proxy serves `/live/` and `/vod/` from, e.g. `http://origin:8080`; no proxy without one. @default undefined */
+  originUrl: string | undefined;
+  /** Bytes of objects the edge cache keeps in memory. @default 268435456 (256 MiB) */
+  cacheBytes: number;
+  /** Objects larger than this are streamed through the edge, never cached. @default 33554432 (32 MiB) */
+  maxObjectBytes: number;
+  /** An origin silent this long gets the client a 504. @default 10000 */
+  originTimeoutMs: number;
+  /** How long a stale copy may stand in for a failing origin, when the origin's Cache-Control does not say. @default 60 */
+  staleIfErrorSeconds: number;
+  /** Path prefixes served through the cache. @default ['/live/', '/vod/'] */
+  cachePathPrefixes: readonly string[];
+  /** Path of the player stats ingest. @default '/stats' */
+  statsPath: string;
+  /** Stats reports accepted per second per client address, on average, and in a burst. @default 1, 10 */
+  statsReportsPerSecond: number;
+  statsReportsBurst: number;
+  /** Distinct stream labels on player metrics; more streams report as `other`. @default 100 */
+  maxStreamLabels: number;
 }
 
 export const DEFAULT_EDGE_OPTIONS: Readonly<EdgeOptions> = {
@@ -75,6 +94,16 @@ export const DEFAULT_EDGE_OPTIONS: Readonly<EdgeOptions> = {
   redisKeyPrefix: 'shoal:',
   nodeTtlMs: 10_000,
   memberTtlMs: 150_000,
+  originUrl: undefined,
+  cacheBytes: 256 * 1024 * 1024,
+  maxObjectBytes: 32 * 1024 * 1024,
+  originTimeoutMs: 10_000,
+  staleIfErrorSeconds: 60,
+  cachePathPrefixes: ['/live/', '/vod/'],
+  statsPath: '/stats',
+  statsReportsPerSecond: 1,
+  statsReportsBurst: 10,
+  maxStreamLabels: 100,
 };
 
 function positive(name: keyof EdgeOptions, value: number, integer = true): void {
@@ -103,10 +132,23 @@ export function resolveEdgeOptions(options: Partial<EdgeOptions> = {}): EdgeOpti
     'offerTimeoutMs',
     'nodeTtlMs',
     'memberTtlMs',
+    'cacheBytes',
+    'maxObjectBytes',
+    'originTimeoutMs',
+    'statsReportsBurst',
+    'maxStreamLabels',
   ] as const) {
     positive(name, merged[name]);
   }
   positive('messagesPerSecond', merged.messagesPerSecond, false);
+  positive('statsReportsPerSecond', merged.statsReportsPerSecond, false);
+  if (!Number.isFinite(merged.staleIfErrorSeconds) || merged.staleIfErrorSeconds < 0) throw new RangeError('staleIfErrorSeconds must be 0 or more');
+  if (merged.originUrl !== undefined && !/^http:\/\//.test(merged.originUrl)) {
+    throw new RangeError(`originUrl must start with http://, got ${merged.originUrl}`);
+  }
+  if (!merged.statsPath.startsWith('/') || merged.cachePathPrefixes.some((p) => !p.startsWith('/'))) {
+    throw new RangeError('statsPath and cachePathPrefixes must be absolute paths');
+  }
   if (merged.maxFrameBytes > 16 * 1024 * 1024) throw new RangeError('maxFrameBytes must be at most 16 MiB');
   if (merged.region.trim() === '') throw new RangeError('region must not be empty');
   if (merged.trackerPaths.length === 0 || merged.trackerPaths.some((p) => !p.startsWith('/'))) {

@@ -52,7 +52,7 @@ async function realOrigin(): Promise<{ origin: OriginServer; files: Map<string, 
 async function edgeFor(originUrl: string, options: Partial<EdgeCacheOptions> = {}) {
   const registry = new Registry();
   const cache = new EdgeCache(
-    { originUrl, cacheBytes: 64 * 1024 * 1024, maxObjectBytes: 8 * 1024 * 1024, originTimeoutMs: 2_000, staleIfErrorSeconds: 60, pathPrefixes: ['/live/', '/vod/'], ...options },
+    { originUrl, cacheBytes: 64 * 1024 * 1024, maxObjectBytes: 8 * 1024 * 1024, originTimeoutMs: 2_000, staleIfErrorSeconds: 60, pathPrefixes: ['/live/', '/vod/'], corsOrigins: ['*'], ...options },
     registry,
     silent,
   );
@@ -219,5 +219,19 @@ describe('edge cache', () => {
     const edge = await edgeFor(origin.url);
     expect((await get(edge.port, '/vod/film/nope.ts')).status).toBe(404);
     expect((await get(edge.port, '/vod/film/seg0.ts', {}, 'POST')).status).toBe(405);
+  });
+
+  it('answers CORS for player pages itself, preflights included', async () => {
+    const { origin } = await realOrigin();
+    const edge = await edgeFor(origin.url, { corsOrigins: ['https://player.example'] });
+    const preflight = await get(edge.port, '/vod/film/seg0.ts', { Origin: 'https://player.example', 'Access-Control-Request-Method': 'GET' }, 'OPTIONS');
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://player.example');
+    expect(String(preflight.headers['access-control-allow-headers'])).toContain('Range');
+    const allowed = await get(edge.port, '/vod/film/seg0.ts', { Origin: 'https://player.example' });
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://player.example');
+    // The cached copy must not carry CORS meant for another page.
+    const other = await get(edge.port, '/vod/film/seg0.ts', { Origin: 'https://evil.example' });
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 });

@@ -13,7 +13,7 @@ const { values } = parseArgs({
     'origin-port': { type: 'string', default: '8080' },
     'edge-port': { type: 'string', default: '8000' },
     stream: { type: 'string', default: '/live/demo/master.m3u8' },
-    'stats-path': { type: 'string', default: '' },
+    'stats-path': { type: 'string', default: '/stats' },
   },
 });
 const require = createRequire(import.meta.url);

@@ -30,7 +30,7 @@ beforeAll(async () => {
   const originApp = await createOrigin({ storeDir: store, ingestToken: TOKEN }, { logger: pino({ level: 'silent' }) });
   origin = await startOriginServer(originApp, 0, '127.0.0.1');
   encoder = startDemoEncoder({ ffmpegPath: resolveFfmpegPath(), originUrl: origin.url, ingestToken: TOKEN });
-  edge = await startEdgeServer(await createEdge({}, { logger: pino({ level: 'silent' }) }), 0, '127.0.0.1');
+  edge = await startEdgeServer(await createEdge({ originUrl: origin.url }, { logger: pino({ level: 'silent' }) }), 0, '127.0.0.1');
   pageServer = spawn(
     process.execPath,
     [
@@ -112,6 +112,10 @@ describe('the demo page', () => {
     console.log(`demo page, 3 tabs: offload ${(100 * p2p / total).toFixed(1)} % (per tab: ${states.map((s) => (s.offloadRatio * 100).toFixed(0) + ' %').join(', ')})`);
     expect(p2p / total).toBeGreaterThan(0.3);
     expect(later.some((tab) => tab.offloadShown !== '0 %')).toBe(true);
+    // The pages fetched through the edge cache and reported their bytes to the edge.
+    const metrics = await (await fetch(`${edge.url}/metrics`)).text();
+    expect(metrics).toMatch(/shoal_edge_cache_requests_total\{result="(hit|coalesced)"\} [1-9]/);
+    expect(metrics).toMatch(/shoal_player_bytes_total\{source="p2p",stream="live\/demo"\} [1-9]/);
     await Promise.all(tabs.map((tab) => tab.close()));
   });
 

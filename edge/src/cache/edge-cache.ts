@@ -22,6 +22,8 @@ export interface EdgeCacheOptions {
   readonly staleIfErrorSeconds: number;
   /** Paths served through the cache. */
   readonly pathPrefixes: readonly string[];
+  /** Origins of player pages allowed by CORS; `['*']` allows any. */
+  readonly corsOrigins: readonly string[];
 }
 
 export const CACHE_RESULTS = ['hit', 'miss', 'coalesced', 'stale'] as const;
@@ -37,7 +39,21 @@ interface Entry {
   policy: CachePolicy;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
+// Hop-by-hop headers, and CORS headers the origin computed for a request that was not the player's.
+const NOT_PASSED = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'access-control-allow-origin',
+  'access-control-expose-headers',
+  'vary',
+]);
+const EXPOSED_HEADERS = 'Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified, Cache-Control, Age';
 
 /** Stream names seen in playlists the edge served, for the stats' cardinality guard. */
 export type PlaylistObserver = (path: string) => void;
@@ -88,6 +104,16 @@ export class EdgeCache implements EdgeModule {
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
     const url = req.url ?? '/';
     if (!this.options.pathPrefixes.some((prefix) => url.startsWith(prefix))) return false;
+    this.cors(req, res);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+        'Access-Control-Allow-Headers': 'Range, If-None-Match, If-Modified-Since, If-Range',
+        'Access-Control-Max-Age': '600',
+      });
+      res.end();
+      return true;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ error: { code: 'SHOAL_ERR_METHOD_NOT_ALLOWED', message: 'the edge cache serves GET and HEAD' } }));
@@ -99,6 +125,16 @@ export class EdgeCache implements EdgeModule {
       else res.destroy();
     });
     return true;
+  }
+
+  /** CORS for the player's page: the edge answers for itself, whatever the origin said to the edge. */
+  private cors(req: IncomingMessage, res: ServerResponse): void {
+    const origin = req.headers.origin;
+    const any = this.options.corsOrigins.includes('*');
+    if (!any) res.setHeader('Vary', 'Origin');
+    if (origin === undefined || !(any || this.options.corsOrigins.includes(origin))) return;
+    res.setHeader('Access-Control-Allow-Origin', any ? '*' : origin);
+    res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
   }
 
   private count(result: CacheResult): void {
@@ -207,7 +243,7 @@ export class EdgeCache implements EdgeModule {
   private passHeaders(headers: Record<string, unknown>): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [name, value] of Object.entries(headers)) {
-      if (value === undefined || HOP_BY_HOP.has(name)) continue;
+      if (value === undefined || NOT_PASSED.has(name)) continue;
       out[name] = Array.isArray(value) ? value.join(', ') : String(value);
     }
     return out;

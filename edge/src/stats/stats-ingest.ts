@@ -74,6 +74,18 @@ export class StatsIngest implements EdgeModule {
     });
     const sessions = this.sessions;
     new Gauge({
+      name: 'shoal_player_sessions',
+      help: 'Player sessions that reported recently (viewers)',
+      labelNames: ['stream'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const counts = new Map<string, number>();
+        for (const session of sessions.values()) counts.set(session.stream, (counts.get(session.stream) ?? 0) + 1);
+        for (const [stream, count] of counts) this.labels(stream).set(count);
+      },
+    });
+    new Gauge({
       name: 'shoal_player_peers',
       help: 'Peers connected, summed over player sessions that reported recently',
       labelNames: ['stream'] as const,
