@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { initialRate, type RateState } from './rate-limit.js';
 import type { SwarmMember } from './swarm.js';
@@ -22,11 +23,15 @@ export class TrackerConnection {
   /** Whether the socket answered the last ping. */
   alive = true;
   closed = false;
+  /** Whether `socket` is corked until the end of this event-loop turn. */
+  corked = false;
   /** `offerer + offer_id + answerer` → when the offer was relayed here; created on the first offer. */
   private pending: Map<string, number> | undefined;
 
   constructor(
     readonly ws: WebSocket,
+    /** The TCP socket under `ws`, corked while a turn's messages to it accumulate. */
+    readonly socket: Socket,
     readonly locality: Locality,
     burst: number,
     now: number,

@@ -97,6 +97,17 @@ export class Tracker implements ClusterSink {
   private readonly random: () => number;
   private readonly sweepTimer: NodeJS.Timeout;
   private remotePeers = 0;
+  /** Connections whose socket is corked until the flush at the end of this event-loop turn. */
+  private readonly corked: TrackerConnection[] = [];
+  private flushScheduled = false;
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    for (const connection of this.corked) {
+      connection.corked = false;
+      connection.socket.uncork();
+    }
+    this.corked.length = 0;
+  };
   private destroying: Promise<void> | undefined;
 
   constructor(
@@ -191,7 +202,7 @@ export class Tracker implements ClusterSink {
     const address = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], this.trusted);
     const geo = this.geo?.lookup(address);
     const locality: Locality = { address, network: networkKey(address), asn: geo?.asn, country: geo?.country };
-    const connection = new TrackerConnection(ws, locality, this.options.messageBurst, this.now());
+    const connection = new TrackerConnection(ws, req.socket, locality, this.options.messageBurst, this.now());
     const socket = ws as TrackedSocket;
     socket[CONNECTION] = connection;
     socket[TRACKER] = this;
@@ -376,6 +387,17 @@ export class Tracker implements ClusterSink {
     if (ws.bufferedAmount > this.options.maxBufferedBytes) {
       this.reject(connection, 'slow_consumer');
       return false;
+    }
+    // Everything sent to one socket during this event-loop turn (replies, offers and answers caused by many
+    // incoming messages) leaves in one write at the end of the turn: one syscall instead of one per message.
+    if (!connection.corked) {
+      connection.corked = true;
+      connection.socket.cork();
+      this.corked.push(connection);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flush);
+      }
     }
     ws.send(text);
     return true;

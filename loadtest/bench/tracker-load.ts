@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { WebSocket } from 'ws';
+
+/**
+ * The closed-loop load generator of the tracker benchmark, the same for every tracker: N WebSocket peers in K
+ * swarms; each announces with `offers` offers, waits for its reply and an answer to every offer, and announces
+ * again; each relayed offer is answered at once. Messages are built and read with string operations only, and
+ * what one event-loop turn sends to a socket leaves in one write, so the generator spends as little CPU per
+ * message as it can.
+ */
+export interface LoadOptions {
+  readonly url: string;
+  readonly connections: number;
+  readonly swarms: number;
+  readonly offers: number;
+  /** A peer re-announces after this long even if some answers never came. */
+  readonly roundTimeoutMs: number;
+}
+
+/** What happened on the generator's side of the wire. */
+export interface LoadCounts {
+  /** Offers delivered to peers by the tracker. */
+  offersReceived: number;
+  /** Answers delivered back to offerers by the tracker. */
+  answersReceived: number;
+  announces: number;
+  failures: number;
+  timeouts: number;
+}
+
+// A realistic-size SDP (a data-channel-only offer without trickle is 500–800 bytes).
+const SDP = JSON.stringify(
+  'v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\na=extmap-allow-mixed\r\na=msid-semantic: WMS\r\n' +
+    'm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\na=candidate:1 1 udp 2113937151 192.0.2.10 54321 typ host generation 0\r\n' +
+    'a=ice-ufrag:Fz3H\r\na=ice-pwd:9YhX7VQn1YgHc6pQvG3Dk2Lm\r\na=ice-options:trickle\r\na=fingerprint:sha-256 ' +
+    '3C:4E:8B:21:90:AA:17:5F:0D:6C:33:8E:AF:12:9B:40:57:C6:DE:71:02:9F:A4:3B:58:E1:7D:26:C9:84:0F:B3\r\n' +
+    'a=setup:actpass\r\na=mid:0\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n',
+);
+
+const binaryId = (): string => String.fromCharCode(...randomBytes(20));
+
+/** The raw JSON string token after `"key":` (quotes included), without decoding it. */
+function rawString(text: string, key: string): string | undefined {
+  const at = text.indexOf(`"${key}":"`);
+  if (at < 0) return undefined;
+  const start = at + key.length + 3;
+  let i = start + 1;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 92) i += 2; // backslash escape
+    else if (c === 34) return text.slice(start, i + 1);
+    else i++;
+  }
+  return undefined;
+}
+
+interface Peer {
+  readonly ws: WebSocket;
+  socket: Socket | undefined;
+  corked: boolean;
+  readonly infoHashJson: string;
+  readonly peerIdJson: string;
+  expectedAnswers: number;
+  answers: number;
+  replied: boolean;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export class TrackerLoad {
+  readonly counts: LoadCounts = { offersReceived: 0, answersReceived: 0, announces: 0, failures: 0, timeouts: 0 };
+  private readonly peers: Peer[] = [];
+  private running = false;
+  private readonly corked: Peer[] = [];
+  private flushScheduled = false;
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    for (const peer of this.corked) {
+      peer.corked = false;
+      peer.socket?.uncork();
+    }
+    this.corked.length = 0;
+  };
+
+  private send(peer: Peer, text: string): void {
+    if (!peer.corked && peer.socket) {
+      peer.corked = true;
+      peer.socket.cork();
+      this.corked.push(peer);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flush);
+      }
+    }
+    peer.ws.send(text);
+  }
+
+  constructor(private readonly options: LoadOptions) {}
+
+  /** Opens every connection and joins every peer to its swarm, without offers. */
+  async connect(): Promise<void> {
+    const swarms = Array.from({ length: this.options.swarms }, () => JSON.stringify(binaryId()));
+    const batch = 200;
+    for (let first = 0; first < this.options.connections; first += batch) {
+      const opening: Promise<void>[] = [];
+      for (let i = first; i < Math.min(this.options.connections, first + batch); i++) opening.push(this.open(swarms[i % swarms.length]!));
+      await Promise.all(opening);
+    }
+  }
+
+  private open(infoHashJson: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(this.options.url, { perMessageDeflate: false, skipUTF8Validation: true, generateMask: (mask) => mask.fill(0) });
+      const peer: Peer = { ws, socket: undefined, corked: false, infoHashJson, peerIdJson: JSON.stringify(binaryId()), expectedAnswers: 0, answers: 0, replied: false, timer: undefined };
+      ws.once('upgrade', (response) => (peer.socket = response.socket));
+      ws.once('error', reject);
+      ws.once('open', () => {
+        this.peers.push(peer);
+        ws.on('message', (data: Buffer) => this.onMessage(peer, data.toString()));
+        const joined = (data: Buffer) => {
+          if (!data.toString().includes('"interval"')) return;
+          ws.off('message', joined);
+          resolve();
+        };
+        ws.on('message', joined);
+        ws.send(`{"action":"announce","event":"started","info_hash":${infoHashJson},"peer_id":${peer.peerIdJson},"numwant":0,"uploaded":0,"downloaded":0}`);
+      });
+    });
+  }
+
+  private onMessage(peer: Peer, text: string): void {
+    if (text.includes('"offer":')) {
+      this.counts.offersReceived++;
+      const from = rawString(text, 'peer_id');
+      const offerId = rawString(text, 'offer_id');
+      if (!from || !offerId || !this.running) return;
+      this.send(
+        peer,
+        `{"action":"announce","info_hash":${peer.infoHashJson},"peer_id":${peer.peerIdJson},"to_peer_id":${from},"offer_id":${offerId},"answer":{"type":"answer","sdp":${SDP}}}`,
+      );
+    } else if (text.includes('"answer":')) {
+      this.counts.answersReceived++;
+      peer.answers++;
+      this.maybeNext(peer);
+    } else if (text.includes('"failure reason"')) {
+      this.counts.failures++;
+    } else if (text.includes('"interval"')) {
+      peer.replied = true;
+      this.maybeNext(peer);
+    }
+  }
+
+  private maybeNext(peer: Peer): void {
+    if (this.running && peer.replied && peer.answers >= peer.expectedAnswers) this.announce(peer);
+  }
+
+  private announce(peer: Peer): void {
+    clearTimeout(peer.timer);
+    if (!this.running || peer.ws.readyState !== WebSocket.OPEN) return;
+    const offers: string[] = [];
+    for (let i = 0; i < this.options.offers; i++) offers.push(`{"offer_id":${JSON.stringify(binaryId())},"offer":{"type":"offer","sdp":${SDP}}}`);
+    peer.replied = false;
+    peer.answers = 0;
+    peer.expectedAnswers = Math.min(this.options.offers, Math.floor(this.options.connections / this.options.swarms) - 1);
+    this.counts.announces++;
+    this.send(peer, `{"action":"announce","info_hash":${peer.infoHashJson},"peer_id":${peer.peerIdJson},"numwant":${this.options.offers},"uploaded":0,"downloaded":0,"offers":[${offers.join(',')}]}`);
+    peer.timer = setTimeout(() => {
+      this.counts.timeouts++;
+      this.announce(peer);
+    }, this.options.roundTimeoutMs);
+    peer.timer.unref();
+  }
+
+  /** Starts the closed loop on every peer. */
+  start(): void {
+    this.running = true;
+    for (const peer of this.peers) this.announce(peer);
+  }
+
+  /** Stops announcing; messages in flight still arrive and are counted. */
+  stop(): void {
+    this.running = false;
+    for (const peer of this.peers) clearTimeout(peer.timer);
+  }
+
+  async close(): Promise<void> {
+    this.stop();
+    await Promise.all(
+      this.peers.splice(0).map(
+        (peer) =>
+          new Promise<void>((resolve) => {
+            if (peer.ws.readyState === WebSocket.CLOSED) return resolve();
+            peer.ws.once('close', () => resolve());
+            peer.ws.terminate();
+          }),
+      ),
+    );
+  }
+}
