@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ShoalEngine, type EngineOptions, type SegmentRef } from '@shoal/player-sdk';
+import { ShoalEngine, StatsReporter, type EngineOptions, type SegmentRef } from '@shoal/player-sdk';
 import { fetchMediaPlaylist } from './media-playlist.js';
 
 export interface SimulatedViewerOptions {
@@ -10,6 +10,8 @@ export interface SimulatedViewerOptions {
   /** Request segments up to this many seconds ahead of the playhead. @default 12 */
   readonly maxBufferSeconds?: number;
   readonly engine: Partial<EngineOptions>;
+  /** Stream path put in stats reports (with `engine.statsUrl`). @default the playlist's path */
+  readonly statsStream?: string;
 }
 
 export interface ViewerReport {
@@ -60,6 +62,7 @@ export class SimulatedViewer {
   private startupMs: number | undefined;
   private readonly p2pLatencies: number[] = [];
   private targetDuration = 2;
+  private readonly reporter: StatsReporter | undefined;
 
   constructor(
     readonly id: string,
@@ -69,6 +72,18 @@ export class SimulatedViewer {
     this.liveSync = options.liveSyncSegments ?? 3;
     this.maxBuffer = options.maxBufferSeconds ?? 12;
     this.startAt = this.engine.options.now();
+    const { statsUrl, statsIntervalMs } = this.engine.options;
+    if (statsUrl) {
+      const stream = options.statsStream ?? new URL(options.playlistUrl).pathname;
+      this.reporter = new StatsReporter({
+        url: statsUrl,
+        intervalMs: statsIntervalMs,
+        stream: () => stream,
+        stats: () => this.engine.getStats(),
+        now: () => this.now(),
+        fetch: (url, init) => fetch(url, init),
+      });
+    }
   }
 
   private now(): number {
@@ -131,10 +146,14 @@ export class SimulatedViewer {
       if (this.stallSince !== undefined) {
         this.counters.stalls++;
         this.counters.stallMs += now - this.stallSince;
+        this.engine.recordStall(now - this.stallSince);
         this.stallSince = undefined;
         since = now;
       }
-      if (this.counters.segmentsPlayed === 0) this.startupMs = now - this.startAt;
+      if (this.counters.segmentsPlayed === 0) {
+        this.startupMs = now - this.startAt;
+        this.engine.recordStartup(this.startupMs);
+      }
       this.playing = { sequence: next.segment.sequence, since };
       this.counters.segmentsPlayed++;
     }
@@ -205,6 +224,8 @@ export class SimulatedViewer {
   stop(): void {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
+    this.reporter?.send(false);
+    this.reporter?.destroy();
     this.engine.destroy();
   }
 }

@@ -3,6 +3,7 @@ export { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './core/options.js';
 export { ShoalError, SDK_ERRORS, type SdkErrorCode } from './core/errors.js';
 export type { SegmentRef, ByteSource } from './core/segment.js';
 export type { LoadedSegment } from './core/swarm.js';
+export { StatsReporter, type StatsReporterOptions } from './core/stats-reporter.js';
 export type { Signaling, SignalingHandlers, SignalingSession } from './core/signaling.js';
 export { ShoalHlsjs, SHOAL_HLSJS_DEFAULTS } from './hlsjs/shoal-hlsjs.js';
 export { createFragmentLoader } from './hlsjs/fragment-loader.js';

@@ -21,6 +21,7 @@ describe('StatsReporter', () => {
       now: () => now,
       fetch: async (_url, init) => {
         posted.push(JSON.parse(init.body) as StatsReport);
+        return { ok: true };
       },
     });
     stats = { ...stats, httpBytes: 1000, p2pBytes: 3000, uploadBytes: 500, peers: 2, startupMs: 800 };
@@ -54,5 +55,40 @@ describe('StatsReporter', () => {
     await vi.advanceTimersByTimeAsync(5000);
     reporter.destroy();
     expect(posted).toEqual([]);
+  });
+
+  it('carries the deltas of a refused report over to the next one', async () => {
+    vi.useFakeTimers();
+    let now = 0;
+    let stats: EngineStats = { httpBytes: 0, p2pBytes: 0, uploadBytes: 0, offloadRatio: 0, peers: 0, stalls: 0, stallMs: 0, startupMs: undefined, integrityFailures: 0 };
+    const posted: StatsReport[] = [];
+    let accept = false;
+    const reporter = new StatsReporter({
+      url: 'http://edge.test/stats',
+      intervalMs: 1000,
+      stream: () => '/live/demo/master.m3u8',
+      stats: () => stats,
+      now: () => now,
+      fetch: async (_url, init) => {
+        posted.push(JSON.parse(init.body) as StatsReport);
+        return { ok: accept };
+      },
+    });
+    stats = { ...stats, p2pBytes: 100 };
+    now = 1000;
+    await vi.advanceTimersByTimeAsync(1000);
+    accept = true;
+    stats = { ...stats, p2pBytes: 250 };
+    now = 2000;
+    await vi.advanceTimersByTimeAsync(1000);
+    stats = { ...stats, p2pBytes: 300 };
+    now = 3000;
+    await vi.advanceTimersByTimeAsync(1000);
+    reporter.destroy();
+    expect(posted.map((r) => [r.seq, r.p2pBytes, r.intervalMs])).toEqual([
+      [0, 100, 1000],
+      [1, 250, 2000],
+      [2, 50, 1000],
+    ]);
   });
 });

@@ -9,7 +9,8 @@ export interface StatsReporterOptions {
   stream(): string | undefined;
   stats(): EngineStats;
   now(): number;
-  readonly fetch: (url: string, init: { method: string; headers: Record<string, string>; body: string; keepalive: boolean }) => Promise<unknown>;
+  /** Resolves with the response (only its `ok` is read); rejects when nothing reached the edge. */
+  readonly fetch: (url: string, init: { method: string; headers: Record<string, string>; body: string; keepalive: boolean }) => Promise<{ ok: boolean } | unknown>;
 }
 
 /**
@@ -34,46 +35,61 @@ export class StatsReporter {
     (globalThis as { addEventListener?: (type: string, listener: () => void) => void }).addEventListener?.('pagehide', this.onHide);
   }
 
-  /** Builds the next report, or undefined when there is nothing to say yet. */
-  next(): StatsReport | undefined {
+  /**
+   * Builds the next report from what changed since the last report the edge accepted, or undefined when
+   * there is nothing to say yet. `commit` makes it the new baseline once the edge took it.
+   */
+  next(): { report: StatsReport; commit: () => void } | undefined {
     const stream = this.options.stream();
     if (!stream) return undefined;
     const now = this.options.now();
     const current = this.options.stats();
     const previous = this.last;
     const delta = (field: 'httpBytes' | 'p2pBytes' | 'uploadBytes' | 'stalls' | 'stallMs'): number => current[field] - (previous?.[field] ?? 0);
+    const intervalMs = Math.max(0, Math.min(600_000, Math.round(now - this.lastAt)));
     const report: StatsReport = {
       v: STATS_REPORT_VERSION,
       session: this.session,
-      seq: this.seq,
+      seq: this.seq++,
       stream,
-      intervalMs: Math.max(0, Math.min(600_000, Math.round(now - this.lastAt))),
+      intervalMs,
       httpBytes: delta('httpBytes'),
       p2pBytes: delta('p2pBytes'),
       uploadBytes: delta('uploadBytes'),
       stalls: delta('stalls'),
-      stallMs: Math.min(delta('stallMs'), Math.round(now - this.lastAt) + 1000),
+      stallMs: Math.min(delta('stallMs'), intervalMs + 1000),
       peers: Math.min(1000, current.peers),
       ...(current.startupMs !== undefined && !this.startupSent ? { startupMs: Math.min(600_000, current.startupMs) } : {}),
     };
-    this.last = current;
-    this.lastAt = now;
-    this.seq++;
-    if (report.startupMs !== undefined) this.startupSent = true;
-    return report;
+    return {
+      report,
+      commit: () => {
+        this.last = current;
+        this.lastAt = now;
+        if (report.startupMs !== undefined) this.startupSent = true;
+      },
+    };
   }
 
+  /**
+   * Sends a report. Deltas become the baseline only once the edge accepted them (2xx), so a report
+   * refused (rate limit) or lost on the way is carried by the next one; a beacon cannot be checked and
+   * counts as accepted.
+   */
   send(beacon: boolean): void {
-    const report = this.next();
-    if (!report) return;
-    const body = JSON.stringify(report);
+    const next = this.next();
+    if (!next) return;
+    const body = JSON.stringify(next.report);
     const navigatorRef = (globalThis as { navigator?: Navigator }).navigator;
     if (beacon && navigatorRef?.sendBeacon) {
-      navigatorRef.sendBeacon(this.options.url, new Blob([body], { type: 'text/plain' }));
+      if (navigatorRef.sendBeacon(this.options.url, new Blob([body], { type: 'text/plain' }))) next.commit();
       return;
     }
     void this.options
       .fetch(this.options.url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, keepalive: true })
+      .then((response) => {
+        if ((response as { ok?: boolean } | undefined)?.ok !== false) next.commit();
+      })
       .catch(() => undefined);
   }
 
