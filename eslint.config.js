@@ -7,6 +7,11 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    // k6 scripts run in k6's JavaScript runtime, which provides these globals.
+    files: ['loadtest/k6/**/*.js'],
+    languageOptions: { globals: { __ENV: 'readonly', __VU: 'readonly', __ITER: 'readonly' } },
+  },
+  {
     // Plain JavaScript scripts run by Node (build and demo helpers).
     files: ['**/*.mjs'],
     languageOptions: { globals: globals.node },
