@@ -4,7 +4,7 @@ declare module 'bittorrent-tracker' {
   import type { Server as HttpServer } from 'node:http';
 
   export class Server extends EventEmitter {
-    constructor(options?: { udp?: boolean; http?: boolean; ws?: boolean; stats?: boolean });
+    constructor(options?: { udp?: boolean; http?: boolean; ws?: boolean; stats?: boolean; peersCacheLength?: number });
     http: HttpServer | null;
     listen(port: number, hostname: string, onListening?: () => void): void;
     close(callback?: (error?: Error | null) => void): void;

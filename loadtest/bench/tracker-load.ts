@@ -95,15 +95,19 @@ export class TrackerLoad {
     peer.ws.send(text);
   }
 
-  constructor(private readonly options: LoadOptions) {}
+  constructor(private readonly options: LoadOptions) {
+    this.swarmIds = Array.from({ length: options.swarms }, () => JSON.stringify(binaryId()));
+  }
 
-  /** Opens every connection and joins every peer to its swarm, without offers. */
-  async connect(): Promise<void> {
-    const swarms = Array.from({ length: this.options.swarms }, () => JSON.stringify(binaryId()));
+  private readonly swarmIds: string[];
+
+  /** Opens `count` more connections (all of them by default) and joins each peer to its swarm, without offers. */
+  async connect(count = this.options.connections - this.peers.length): Promise<void> {
+    const end = Math.min(this.options.connections, this.peers.length + count);
     const batch = 200;
-    for (let first = 0; first < this.options.connections; first += batch) {
+    for (let first = this.peers.length; first < end; first += batch) {
       const opening: Promise<void>[] = [];
-      for (let i = first; i < Math.min(this.options.connections, first + batch); i++) opening.push(this.open(swarms[i % swarms.length]!));
+      for (let i = first; i < Math.min(end, first + batch); i++) opening.push(this.open(this.swarmIds[i % this.swarmIds.length]!));
       await Promise.all(opening);
     }
   }

@@ -23,14 +23,15 @@ async function start(): Promise<{ url: string; close: () => Promise<void> }> {
   if (kind === 'shoal') {
     // Limits raised so the load generator's deliberate flood is not refused; everything else as shipped.
     const edge = await createEdge(
-      { messagesPerSecond: 1_000_000, messageBurst: 1_000_000, maxPeersPerSwarm: 100_000, maxConnections: 1_000_000 },
+      { messagesPerSecond: 1_000_000, messageBurst: 1_000_000 },
       { logger: pino({ level: 'silent' }) },
     );
     const server = await startEdgeServer(edge, 0, '127.0.0.1');
     return { url: server.trackerUrl, close: () => server.close() };
   }
   if (kind === 'bittorrent-tracker') {
-    const server = new Server({ udp: false, http: false, ws: true, stats: false });
+    // Its swarms keep 1000 peers by default (an LRU that silently evicts); raised so every peer stays, as in ours.
+    const server = new Server({ udp: false, http: false, ws: true, stats: false, peersCacheLength: 1_000_000 });
     server.on('warning', () => {});
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.http!.address() as AddressInfo).port;

@@ -3,6 +3,12 @@ import type { WebSocket } from 'ws';
 import { initialRate, type RateState } from './rate-limit.js';
 import type { SwarmMember } from './swarm.js';
 
+interface PendingOffer {
+  readonly from: string;
+  readonly to: string;
+  readonly at: number;
+}
+
 /** Where a connection's viewer is; fixed for the connection's life. */
 export interface Locality {
   readonly address: string;
@@ -25,8 +31,8 @@ export class TrackerConnection {
   closed = false;
   /** Whether `socket` is corked until the end of this event-loop turn. */
   corked = false;
-  /** `offerer + offer_id + answerer` → when the offer was relayed here; created on the first offer. */
-  private pending: Map<string, number> | undefined;
+  /** offer_id → who offered it to whom and when, for offers relayed here; created on the first offer. */
+  private pending: Map<string, PendingOffer> | undefined;
 
   constructor(
     readonly ws: WebSocket,
@@ -41,19 +47,22 @@ export class TrackerConnection {
   }
 
   /** Remembers an offer relayed to this connection, forgetting the oldest beyond `max`. */
-  rememberOffer(key: string, now: number, max: number): void {
+  rememberOffer(offerId: string, from: string, to: string, now: number, max: number): void {
     const pending = (this.pending ??= new Map());
-    pending.delete(key);
-    pending.set(key, now);
+    pending.delete(offerId);
+    pending.set(offerId, { from, to, at: now });
     if (pending.size > max) pending.delete(pending.keys().next().value!);
   }
 
-  /** Consumes a remembered offer; false when there is none or it is older than `ttlMs`. */
-  takeOffer(key: string, now: number, ttlMs: number): boolean {
-    const at = this.pending?.get(key);
-    if (at === undefined) return false;
-    this.pending!.delete(key);
-    return now - at <= ttlMs;
+  /**
+   * Consumes the remembered offer `offerId` if `from` offered it to `to` here within `ttlMs`; false otherwise
+   * (an answer nobody asked for).
+   */
+  takeOffer(offerId: string, from: string, to: string, now: number, ttlMs: number): boolean {
+    const offer = this.pending?.get(offerId);
+    if (offer === undefined || offer.from !== from || offer.to !== to) return false;
+    this.pending!.delete(offerId);
+    return now - offer.at <= ttlMs;
   }
 
   removeMember(member: SwarmMember<TrackerConnection>): void {

@@ -332,13 +332,13 @@ export class Tracker implements ClusterSink {
 
   private deliverOffer(to: TrackerConnection, infoHashJson: string, fromJson: string, from: string, toPeerId: string, offerId: string, sdp: string, now: number): void {
     if (!this.send(to, formatRelayedOffer(infoHashJson, fromJson, offerId, sdp))) return;
-    to.rememberOffer(from + offerId + toPeerId, now, this.options.maxPendingOffers);
+    to.rememberOffer(offerId, from, toPeerId, now, this.options.maxPendingOffers);
     this.stats.out.offer++;
   }
 
   private onAnswer(connection: TrackerConnection, request: AnswerRequest, now: number): void {
     this.stats.in.answer++;
-    if (!connection.takeOffer(request.toPeerId + request.offerId + request.peerId, now, this.options.offerTimeoutMs)) {
+    if (!connection.takeOffer(request.offerId, request.toPeerId, request.peerId, now, this.options.offerTimeoutMs)) {
       this.reject(connection, 'unexpected_answer', 'announce', request.infoHash);
       return;
     }
