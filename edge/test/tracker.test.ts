@@ -193,6 +193,23 @@ describe('limits', () => {
       await small.close();
     }
   });
+
+  it('keeps the swarm when the only peer of a one-peer swarm is evicted', async () => {
+    const tiny = await startTestEdge({ maxPeersPerSwarm: 1 });
+    try {
+      const infoHash = randomTrackerId();
+      const client = await RawClient.open(tiny.trackerUrl);
+      await client.announce({ info_hash: infoHash, peer_id: randomTrackerId() });
+      const newcomer = randomTrackerId();
+      expect(await client.announce({ info_hash: infoHash, peer_id: newcomer })).toMatchObject({ incomplete: 1 });
+      expect(tiny.edge.tracker.swarmStats(infoHash)).toMatchObject({ local: 1 });
+      expect(tiny.edge.tracker.localPeerCount).toBe(1);
+      await client.close();
+      await waitFor('the swarm to go', () => tiny.edge.tracker.swarmCount === 0, 2_000);
+    } finally {
+      await tiny.close();
+    }
+  });
 });
 
 describe('HTTP', () => {

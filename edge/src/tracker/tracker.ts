@@ -283,7 +283,7 @@ export class Tracker implements ClusterSink {
         }
       } else if (swarm.localSize >= this.options.maxPeersPerSwarm) {
         this.stats.evictions++;
-        this.leave(swarm, swarm.leastRecentLocal()!);
+        this.leave(swarm, swarm.leastRecentLocal()!, true);
       }
       member = createMember(request.infoHash, request.peerId, profile, { connection }, complete, now);
       swarm.add(member);
@@ -444,14 +444,15 @@ export class Tracker implements ClusterSink {
     this.connections.delete(connection);
   }
 
-  private leave(swarm: Swarm<TrackerConnection>, member: Member): void {
+  /** Removes a member; a swarm left without local peers is dropped unless `keepSwarm` (a newcomer takes the place). */
+  private leave(swarm: Swarm<TrackerConnection>, member: Member, keepSwarm = false): void {
     if (!swarm.remove(member)) return;
     member.connection?.removeMember(member);
     if (this.cluster && member.connection !== undefined) {
       this.stats.clusterOut.leave++;
       this.cluster.publishLeave(swarm.infoHash, member.peerId);
     }
-    if (swarm.localSize === 0) this.dropSwarm(swarm);
+    if (swarm.localSize === 0 && !keepSwarm) this.dropSwarm(swarm);
   }
 
   /** A node only keeps swarms it has local peers in; the remote members of others are not needed. */

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { parseEdgeCli } from './cli-options.js';
+import { resolveEdgeOptions } from './options.js';
+
+describe('shoal-edge command line', () => {
+  it('reads flags, then SHOAL_* variables for what the flags leave out', () => {
+    const settings = parseEdgeCli(['--port', '9000', '--region', 'eu-west', '--geoip', 'a.mmdb', '--geoip', 'b.mmdb', '--max-offers', '5'], {
+      SHOAL_PORT: '1',
+      SHOAL_REDIS_URL: 'redis://cache:6379',
+      SHOAL_TRUSTED_PROXIES: '10.0.0.0/8, ::1',
+      SHOAL_MESSAGES_PER_SECOND: '7.5',
+      SHOAL_ALLOWED_ORIGINS: 'https://a.example,https://b.example',
+    });
+    expect(settings.port).toBe(9000);
+    expect(settings.host).toBe('0.0.0.0');
+    expect(settings.edge).toMatchObject({
+      region: 'eu-west',
+      redisUrl: 'redis://cache:6379',
+      trustedProxies: ['10.0.0.0/8', '::1'],
+      messagesPerSecond: 7.5,
+      maxOffersPerAnnounce: 5,
+      allowedOrigins: ['https://a.example', 'https://b.example'],
+    });
+    expect(settings.edge.geoipDatabases).toHaveLength(2);
+    expect(settings.edge.geoipDatabases!.every((p) => p.startsWith('/'))).toBe(true);
+    expect(() => resolveEdgeOptions(settings.edge)).not.toThrow();
+  });
+
+  it('refuses bad values with a readable message', () => {
+    expect(() => parseEdgeCli(['--port', '70000'], {})).toThrow('--port must be 0-65535');
+    expect(() => parseEdgeCli(['--max-offers', 'many'], {})).toThrow('--max-offers takes a number');
+    expect(() => parseEdgeCli(['--frobnicate'], {})).toThrow();
+    expect(() => resolveEdgeOptions({ maxOffersPerAnnounce: 0 })).toThrow('maxOffersPerAnnounce');
+    expect(() => resolveEdgeOptions({ redisUrl: 'http://x' })).toThrow('redisUrl');
+    expect(() => resolveEdgeOptions({ memberTtlMs: 1_000 })).toThrow('memberTtlMs');
+  });
+});
