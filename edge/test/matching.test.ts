@@ -67,7 +67,7 @@ describe('nearby matching on a live tracker', () => {
       await announcer.client.announce({ info_hash: infoHash, peer_id: announcer.peerId, offers: sent });
       // Every offer is relayed exactly once; wait until all 10 arrived somewhere.
       let counts = count();
-      for (let tries = 0; [...counts.values()].reduce((a, b) => a + b, 0) < 10 && tries < 100; tries++) {
+      for (let tries = 0; [...counts.values()].reduce((a, b) => a + b, 0) < 10 && tries < 500; tries++) {
         await sleep(20);
         counts = count();
       }

@@ -85,8 +85,8 @@ describe('edge nodes sharing swarms through Redis', () => {
     const killedAt = Date.now();
     await nodeB.child.kill();
     await waitFor('node A to drop B\'s peers', async () => (await health(nodeA)).remotePeers === 0, 4 * NODE_TTL_MS, 100);
-    const elapsed = Date.now() - killedAt;
-    expect(elapsed).toBeLessThan(NODE_TTL_MS * 2);
+    // Heartbeat TTL plus one check (a quarter of it); the rest is slack for a busy machine.
+    expect(Date.now() - killedAt).toBeLessThan(NODE_TTL_MS * 2.5);
 
     // A re-announces with offers: none is sent anywhere, and the swarm is A alone.
     const again = once(a, 'update');

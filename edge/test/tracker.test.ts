@@ -121,7 +121,8 @@ describe('limits', () => {
   });
 
   it('rate-limits each connection on its own: failure replies, then 4001 for a flood', async () => {
-    const limited = await startTestEdge({ messagesPerSecond: 5, messageBurst: 5 });
+    // A slow refill (one message per 10 s), so how fast the 12 frames are processed cannot change the count.
+    const limited = await startTestEdge({ messagesPerSecond: 0.1, messageBurst: 5 });
     try {
       const calm = await RawClient.open(limited.trackerUrl);
       const flood = await RawClient.open(limited.trackerUrl);
@@ -151,7 +152,7 @@ describe('limits', () => {
   });
 
   it('closes idle connections with 4000 and drops those that stop answering pings', async () => {
-    const quick = await startTestEdge({ pingIntervalMs: 100, idleTimeoutMs: 250, announceIntervalSeconds: 1, memberTtlMs: 1_000 });
+    const quick = await startTestEdge({ pingIntervalMs: 100, idleTimeoutMs: 1_000, announceIntervalSeconds: 1, memberTtlMs: 1_000 });
     try {
       const idle = await RawClient.open(quick.trackerUrl);
       expect((await idle.closed).code).toBe(TRACKER_CLOSE_CODES.IDLE_TIMEOUT);
