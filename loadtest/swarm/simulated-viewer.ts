@@ -165,7 +165,9 @@ export class SimulatedViewer {
   /** When the playhead will reach `sequence` if nothing stalls. */
   private deadlineOf(sequence: number): number {
     const now = this.now();
-    if (this.nextToPlay === undefined || this.counters.segmentsPlayed === 0) return now; // startup: as soon as possible
+    if (this.nextToPlay === undefined) return now;
+    // Before playback starts, the first segment is needed at once and each later one a segment later,
+    // as a player fills its buffer.
     let at = this.playing ? this.playing.since + this.slots.get(this.playing.sequence)!.segment.duration * 1000 : now;
     for (let s = this.playing ? this.playing.sequence + 1 : this.nextToPlay; s < sequence; s++) {
       at += (this.slots.get(s)?.segment.duration ?? this.targetDuration) * 1000;

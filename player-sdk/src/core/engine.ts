@@ -133,8 +133,10 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
 
   private async createSwarm(key: string): Promise<SwarmEntry> {
     const infoHash = await infoHashOf(key);
+    const RTC = this.rtc();
     const swarm = new Swarm(infoHash.hex, {
       selfId: this.peerId,
+      p2pEnabled: RTC !== undefined && this.signaling !== undefined,
       store: this.store,
       fetch: this.fetchImpl,
       settings: this.options,
@@ -162,7 +164,6 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       this.emit('integrity-failure', { swarm: swarm.id, sequence, peers });
     });
 
-    const RTC = this.rtc();
     if (!RTC || !this.signaling) {
       if (!RTC) this.emit('warning', new Error('WebRTC is not available: segments come over HTTP only'));
       return { swarm, connector: undefined, session: undefined, announceTimer: undefined };
@@ -177,7 +178,9 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
         swarm.addPeer(peerId, peerChannel);
       },
     });
+    let announceNow = (): void => undefined;
     const session = this.signaling.join(infoHash.binary, this.peerId, {
+      onConnected: () => announceNow(),
       onOffer: (from, offerId, offer) => {
         void connector.handleOffer(from, offer).then((answer) => answer && session.answer(from, offerId, answer));
       },
@@ -189,6 +192,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       const offers = room > 0 ? await connector.createOffers(Math.min(this.options.offersPerAnnounce, room)) : [];
       if (!this.destroyed) session.announce(offers);
     };
+    announceNow = () => void announce();
     void announce();
     entry.announceTimer = setInterval(() => void announce(), this.options.announceIntervalSeconds * 1000);
     return entry;

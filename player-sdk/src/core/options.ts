@@ -18,7 +18,7 @@ export interface EngineOptions {
   offersPerAnnounce: number;
   /** Seconds between announces while the swarm has room for more peers. @default 15 */
   announceIntervalSeconds: number;
-  /** Inside this many ms of a segment's playback deadline only HTTP is used. @default 1500 */
+  /** Inside this many ms of a segment's playback deadline only HTTP is used. @default 500 */
   urgentWindowMs: number;
   /** A peer that sends nothing for this long is given up on for the segment. @default 1000 */
   peerStallMs: number;
@@ -62,7 +62,7 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
   maxPeers: 20,
   offersPerAnnounce: 5,
   announceIntervalSeconds: 15,
-  urgentWindowMs: 1500,
+  urgentWindowMs: 500,
   peerStallMs: 1000,
   httpFetchersPerSegment: 1,
   initialHttpThroughput: 1_000_000,

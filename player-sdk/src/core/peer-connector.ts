@@ -57,6 +57,7 @@ interface PendingOffer {
 export class PeerConnector {
   private readonly pending = new Map<string, PendingOffer>();
   private readonly connections = new Set<RTCPeerConnection>();
+  private readonly answerTimers = new Set<ReturnType<typeof setTimeout>>();
   private destroyed = false;
 
   constructor(private readonly options: PeerConnectorOptions) {}
@@ -92,35 +93,36 @@ export class PeerConnector {
     });
   }
 
-  /** Creates `count` offers for an announce. */
+  /** Creates `count` offers for an announce, gathering their ICE candidates in parallel. */
   async createOffers(count: number): Promise<TrackerOffer[]> {
-    const offers: TrackerOffer[] = [];
-    for (let i = 0; i < count && !this.destroyed; i++) {
-      const pc = this.create();
-      const channel = pc.createDataChannel('shoal', { ordered: true });
-      try {
-        await pc.setLocalDescription(await pc.createOffer());
-        await gathered(pc, this.options.iceGatheringTimeoutMs ?? 3000);
-      } catch {
-        this.closeConnection(pc);
-        continue;
-      }
-      const description = pc.localDescription;
-      if (!description || this.destroyed) {
-        this.closeConnection(pc);
-        continue;
-      }
-      const offerId = randomId20();
-      const timer = setTimeout(() => {
-        if (this.pending.get(offerId)?.pc === pc) {
-          this.pending.delete(offerId);
-          this.closeConnection(pc);
-        }
-      }, this.options.offerTtlMs ?? 30_000);
-      this.pending.set(offerId, { pc, channel, timer });
-      offers.push({ offer_id: offerId, offer: { type: 'offer', sdp: description.sdp } });
+    const offers = await Promise.all(Array.from({ length: this.destroyed ? 0 : count }, () => this.createOffer()));
+    return offers.filter((offer): offer is TrackerOffer => offer !== undefined);
+  }
+
+  private async createOffer(): Promise<TrackerOffer | undefined> {
+    const pc = this.create();
+    const channel = pc.createDataChannel('shoal', { ordered: true });
+    try {
+      await pc.setLocalDescription(await pc.createOffer());
+      await gathered(pc, this.options.iceGatheringTimeoutMs ?? 3000);
+    } catch {
+      this.closeConnection(pc);
+      return undefined;
     }
-    return offers;
+    const description = pc.localDescription;
+    if (!description || this.destroyed) {
+      this.closeConnection(pc);
+      return undefined;
+    }
+    const offerId = randomId20();
+    const timer = setTimeout(() => {
+      if (this.pending.get(offerId)?.pc === pc) {
+        this.pending.delete(offerId);
+        this.closeConnection(pc);
+      }
+    }, this.options.offerTtlMs ?? 30_000);
+    this.pending.set(offerId, { pc, channel, timer });
+    return { offer_id: offerId, offer: { type: 'offer', sdp: description.sdp } };
   }
 
   /** Completes the connection of one of our offers. */
@@ -161,9 +163,11 @@ export class PeerConnector {
       return undefined;
     }
     // An answerer that never hears back keeps nothing open for long.
-    setTimeout(() => {
+    const timer = setTimeout(() => {
+      this.answerTimers.delete(timer);
       if (pc.connectionState !== 'connected') this.closeConnection(pc);
     }, this.options.offerTtlMs ?? 30_000);
+    this.answerTimers.add(timer);
     return { type: 'answer', sdp: description.sdp };
   }
 
@@ -175,6 +179,8 @@ export class PeerConnector {
   destroy(): void {
     this.destroyed = true;
     for (const pending of this.pending.values()) clearTimeout(pending.timer);
+    for (const timer of this.answerTimers) clearTimeout(timer);
+    this.answerTimers.clear();
     this.pending.clear();
     for (const pc of [...this.connections]) this.closeConnection(pc);
   }

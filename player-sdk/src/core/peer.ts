@@ -21,6 +21,8 @@ interface PeerEvents {
   /** The peer's holdings changed. */
   have: (segment: number, state: HaveState) => void;
   ready: () => void;
+  /** The peer's first have list arrived: its holdings are known. */
+  introduced: () => void;
   close: (reason: string) => void;
 }
 
@@ -55,6 +57,8 @@ export class Peer extends TypedEmitter<PeerEvents> {
   private readonly uploads = new Map<number, Upload>();
   private nextRequest = 1;
   private helloReceived = false;
+  /** The peer has told us what it holds (its first have list arrived). */
+  introduced = false;
   private closed = false;
   /** Bytes per second measured on completed downloads, smoothed; undefined until measured. */
   throughput: number | undefined;
@@ -98,9 +102,9 @@ export class Peer extends TypedEmitter<PeerEvents> {
     return this.retractions.has(segment);
   }
 
-  /** Tells the peer what we hold now. */
-  announce(entries: readonly HaveEntry[]): void {
-    if (entries.length > 0 && this.ready) this.channel.send({ type: 'have', entries });
+  /** Tells the peer what we hold now; `initial` sends the list even when empty, so the peer knows it is complete. */
+  announce(entries: readonly HaveEntry[], initial = false): void {
+    if ((entries.length > 0 || initial) && this.ready) this.channel.send({ type: 'have', entries });
   }
 
   /**
@@ -149,6 +153,10 @@ export class Peer extends TypedEmitter<PeerEvents> {
         this.close('protocol: second hello');
         return;
       case 'have':
+        if (!this.introduced) {
+          this.introduced = true;
+          this.emit('introduced');
+        }
         for (const entry of message.entries) {
           if (entry.state === 'dropped') {
             this.holdings.delete(entry.segment);

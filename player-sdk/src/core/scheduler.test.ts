@@ -17,6 +17,7 @@ const base: SourceInput = {
   candidates: [],
   electedForHttp: false,
   httpOnly: false,
+  awaitingPeers: false,
 };
 
 describe('chooseSource', () => {
@@ -35,6 +36,13 @@ describe('chooseSource', () => {
     expect(chooseSource({ ...base, electedForHttp: true })).toEqual({ kind: 'http' });
     expect(chooseSource(base)).toEqual({ kind: 'wait', maxWaitMs: 7_500 });
     expect(chooseSource({ ...base, deadline: undefined })).toEqual({ kind: 'wait', maxWaitMs: Infinity });
+  });
+
+  it('waits for peers to connect rather than electing itself alone, while the deadline allows', () => {
+    expect(chooseSource({ ...base, electedForHttp: true, awaitingPeers: true })).toEqual({ kind: 'wait', maxWaitMs: 7_500 });
+    expect(chooseSource({ ...base, electedForHttp: true, awaitingPeers: true, now: 17_500 })).toEqual({ kind: 'http' });
+    // A live segment fetched ahead of the player has no deadline: the lone player fetches it.
+    expect(chooseSource({ ...base, deadline: undefined, electedForHttp: true, awaitingPeers: true })).toEqual({ kind: 'http' });
   });
 
   it('uses HTTP only when P2P is ruled out for the segment', () => {

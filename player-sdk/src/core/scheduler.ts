@@ -25,6 +25,8 @@ export interface SourceInput {
   readonly electedForHttp: boolean;
   /** P2P is not allowed for this segment (integrity required but no digest, or a digest mismatch already). */
   readonly httpOnly: boolean;
+  /** P2P is possible but no peer is connected yet (the player just joined): an election among none means nothing. */
+  readonly awaitingPeers: boolean;
 }
 
 export type SourceDecision =
@@ -58,7 +60,9 @@ export function chooseSource(input: SourceInput): SourceDecision {
   if (complete) return { kind: 'peer', peerId: complete.peerId };
   const loading = bestPeer(input.candidates.filter((c) => c.state === 'loading'));
   if (loading) return { kind: 'peer', peerId: loading.peerId };
-  if (input.electedForHttp) return { kind: 'http' };
+  // Alone, a player would elect itself; while peers may still connect and the player can afford to wait,
+  // it waits for them instead.
+  if (input.electedForHttp && !(input.awaitingPeers && input.deadline !== undefined)) return { kind: 'http' };
   return { kind: 'wait', maxWaitMs: slackMs };
 }
 

@@ -6,6 +6,11 @@ export interface SignalingHandlers {
   onAnswer(fromPeerId: string, offerId: string, answer: SessionDescription): void;
   /** Seconds until the tracker wants the next announce, when it says. */
   onInterval?(seconds: number): void;
+  /**
+   * The connection to the tracker (re)opened. Offers made while it was down were not sent: announce now
+   * with fresh ones. Without this handler the client announces the swarm without offers.
+   */
+  onConnected?(): void;
 }
 
 /** One swarm's membership at the tracker. */

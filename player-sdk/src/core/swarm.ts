@@ -26,6 +26,8 @@ export interface SwarmSettings {
 /** What a swarm needs from the engine that owns it. */
 export interface SwarmContext {
   readonly selfId: string;
+  /** Whether this player can find peers at all (WebRTC and signaling present). */
+  readonly p2pEnabled: boolean;
   readonly store: SegmentStore;
   readonly fetch: FetchLike;
   readonly settings: SwarmSettings;
@@ -78,6 +80,8 @@ const RETRACT_WINDOW_MS = 2_000;
 export class Swarm extends TypedEmitter<SwarmEvents> {
   private readonly peers = new Map<string, Peer>();
   private readonly known = new Map<number, SegmentRef>();
+  /** Live segments that appeared after this player joined: the ones worth fetching ahead when a peer has them. */
+  private readonly fresh = new Set<number>();
   private readonly jobs = new Map<number, Job>();
   private playlistSeen = false;
   private readonly judgements = new Set<ReturnType<typeof setTimeout>>();
@@ -93,6 +97,12 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
 
   get peerCount(): number {
     return [...this.peers.values()].filter((peer) => peer.ready).length;
+  }
+
+  /** Whether some connected peer has told us what it holds. */
+  private anyPeerIntroduced(): boolean {
+    for (const peer of this.peers.values()) if (peer.ready && peer.introduced) return true;
+    return false;
   }
 
   /** Peers this player is uploading to right now. */
@@ -124,7 +134,13 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     // Forget segments that left the playlist, but keep a little history for late requests.
     const oldest = segments[0]?.sequence;
     if (oldest !== undefined) for (const sequence of this.known.keys()) if (sequence < oldest - 10) this.known.delete(sequence);
-    if (live && this.playlistSeen) for (const segment of fresh) void this.ensure(segment, undefined).catch(() => undefined);
+    if (live && this.playlistSeen) {
+      for (const segment of fresh) {
+        this.fresh.add(segment.sequence);
+        void this.ensure(segment, undefined).catch(() => undefined);
+      }
+    }
+    for (const sequence of this.fresh) if (!this.known.has(sequence)) this.fresh.delete(sequence);
     this.playlistSeen = true;
   }
 
@@ -213,8 +229,14 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
             urgentWindowMs: this.context.settings.urgentWindowMs,
             httpEstimateMs: this.httpEstimateMs(job),
             candidates: this.candidates(segment.sequence),
-            electedForHttp: electedForHttp(this.context.selfId, this.peerIds(), segment.sequence, this.context.settings.httpFetchersPerSegment),
+            // The election decides who brings a new live segment into the swarm. Any other segment (out
+            // before this player joined, or VOD) has been announced by the peers that hold it: with peers
+            // connected and none holding it, HTTP it is; while peers are still connecting, wait for them.
+            electedForHttp:
+              !this.fresh.has(segment.sequence) ||
+              electedForHttp(this.context.selfId, this.peerIds(), segment.sequence, this.context.settings.httpFetchersPerSegment),
             httpOnly: job.httpOnly,
+            awaitingPeers: this.context.p2pEnabled && !this.anyPeerIntroduced(),
           });
           if (decision.kind === 'wait') {
             await this.waitForChange(job, decision.maxWaitMs);
@@ -337,18 +359,21 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     const peer = new Peer(peerId, channel, host);
     this.peers.set(peerId, peer);
     peer.on('ready', () => {
-      peer.announce(this.holdings());
+      peer.announce(this.holdings(), true);
       this.emit('peer-connected', peerId);
       for (const job of this.jobs.values()) job.wake();
     });
     peer.on('have', (segment: number, state: HaveState) => {
       if (state === 'dropped') return;
       this.jobs.get(segment)?.wake();
-      // A live segment someone else is fetching that we have not seen in our playlist yet: start pulling it.
+      // A new live segment a peer holds that we are not loading yet: pull it ahead of the player.
       const known = this.known.get(segment);
-      if (known && !this.jobs.has(segment) && this.context.store.get(this.id, segment)?.status !== 'complete' && this.playlistSeen) {
+      if (known && this.fresh.has(segment) && !this.jobs.has(segment) && this.context.store.get(this.id, segment)?.status !== 'complete') {
         void this.ensure(known, undefined).catch(() => undefined);
       }
+    });
+    peer.on('introduced', () => {
+      for (const job of this.jobs.values()) job.wake();
     });
     peer.on('close', (reason: string) => {
       this.peers.delete(peerId);

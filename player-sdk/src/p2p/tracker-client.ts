@@ -184,9 +184,14 @@ export class TrackerClient extends TypedEmitter<TrackerClientEvents> implements 
     socket.onopen = () => {
       this.attempts = 0;
       this.emit('connect');
-      // Rejoin every swarm after a reconnect; the caller's next announce brings fresh offers.
+      // (Re)join every swarm. A caller that makes offers announces with fresh ones at once, so a player
+      // whose first offers were made before the socket opened is introduced without waiting a whole interval.
       for (const session of this.sessions.values()) {
         session.started = false;
+        if (session.handlers.onConnected) {
+          session.handlers.onConnected();
+          if (session.started) continue;
+        }
         this.sendAnnounce(session, 'started', []);
         session.started = true;
       }
