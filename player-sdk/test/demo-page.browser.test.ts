@@ -70,6 +70,7 @@ interface TabState {
   peers: number;
   log: string;
   offloadShown: string;
+  level: number;
 }
 
 async function state(page: Page): Promise<TabState> {
@@ -84,6 +85,7 @@ async function state(page: Page): Promise<TabState> {
       peers: stats.peers,
       log: document.getElementById('log')!.textContent ?? '',
       offloadShown: document.getElementById('offload')!.textContent ?? '',
+      level: (window as unknown as { hls: { currentLevel: number } }).hls.currentLevel,
     };
   });
 }
@@ -100,6 +102,7 @@ describe('the demo page', () => {
     await new Promise((resolve) => setTimeout(resolve, 24_000));
     const states = await Promise.all(tabs.map(state));
     for (const tab of states) {
+      expect(tab.level).toBe(0);
       expect(tab.log).not.toContain('fatal');
       expect(tab.log).not.toContain('failed verification');
       expect(tab.currentTime).toBeGreaterThan(10);

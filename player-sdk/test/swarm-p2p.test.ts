@@ -33,6 +33,11 @@ function engine(hub: MemorySignalingHub, options: Partial<EngineOptions> = {}): 
   return created;
 }
 
+/** Peers that told this engine they hold `sequence` (reads the swarm's view, as the scheduler does). */
+function holders(player: ShoalEngine, sequence: number): number {
+  return (player as unknown as { ready: { swarm: { candidates(s: number): unknown[] } }[] }).ready[0]!.swarm.candidates(sequence).length;
+}
+
 async function until(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -87,6 +92,7 @@ describe('engines sharing a live swarm over WebRTC', () => {
     await until('the two peers to connect', () => honest.peerCount() === 1 && attacker.peerCount() === 1);
 
     await attacker.loadSegment(playlist, server.segment(1), attacker.options.now());
+    await until('the attacker to announce its copy', () => holders(honest, 1) === 1);
     const failures: number[] = [];
     honest.on('integrity-failure', (info) => failures.push(info.sequence));
     const result = await honest.loadSegment(playlist, server.segment(1), honest.options.now() + 10_000);
@@ -110,7 +116,7 @@ describe('engines sharing a live swarm over WebRTC', () => {
     await player.updatePlaylist(playlist, [server.segment(0)], true);
     await until('the two peers to connect', () => player.peerCount() === 1);
     await slow.loadSegment(playlist, server.segment(1), slow.options.now());
-    await until('the slow peer to announce its copy', () => (player as unknown as { ready: { swarm: { candidates(s: number): unknown[] } }[] }).ready[0]!.swarm.candidates(1).length === 1);
+    await until('the slow peer to announce its copy', () => holders(player, 1) === 1);
 
     const started = player.options.now();
     const result = await player.loadSegment(playlist, server.segment(1), started + 4_000);

@@ -300,6 +300,9 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   private async fromPeer(job: Job, peerId: string): Promise<void> {
     const peer = this.peers.get(peerId);
     if (!peer) return;
+    // Bytes of one peer are never continued with another's: a digest mismatch must point at one peer.
+    // (HTTP may continue a peer's bytes: those are the origin's and above suspicion.)
+    if ([...job.buffer.contributors.keys()].some((id) => id !== peerId)) job.buffer.reset();
     const { sequence } = job.segment;
     const startedAt = this.context.now();
     const startBytes = job.buffer.received;

@@ -36,6 +36,7 @@ export function createFragmentLoader(engine: ShoalEngine, msUntilNeeded: () => n
       this.stats = emptyStats();
       this.finished = false;
       const now = engine.options.now();
+      // Until the bytes are in, the load counts from the request (hls.js watches it for emergency switches).
       this.stats.loading.start = now;
       const segment = segmentRefOf(context.frag);
       const loading = segment
@@ -46,10 +47,13 @@ export function createFragmentLoader(engine: ShoalEngine, msUntilNeeded: () => n
           if (this.finished) return;
           this.finished = true;
           const end = engine.options.now();
-          // The real transfer times: a segment fetched ahead reports when its bytes actually arrived.
-          this.stats.loading.start = Math.min(result.timing.start || now, now);
-          this.stats.loading.first = Math.max(this.stats.loading.start, result.timing.first || end);
-          this.stats.loading.end = Math.max(this.stats.loading.first, result.timing.end || end);
+          // hls.js estimates bandwidth from these, so they describe how fast the bytes really streamed in
+          // from their source, never the time a segment waited in memory or for its swarm's fetcher:
+          // otherwise every player would see a slow network and drop to the lowest rendition, each at its
+          // own moment, splitting the swarms.
+          const transferMs = Math.max(0, (result.timing.end || end) - (result.timing.first || end));
+          this.stats.loading.start = this.stats.loading.first = end - transferMs;
+          this.stats.loading.end = end;
           this.stats.loaded = this.stats.total = result.bytes.length;
           this.stats.chunkCount = 1;
           const data = result.bytes.slice().buffer;
