@@ -41,11 +41,14 @@ const server = createServer(async (req, res) => {
     res.writeHead(404).end('not found');
     return;
   }
+  let body;
   try {
-    res.writeHead(200, { 'Content-Type': file.type, 'Cache-Control': 'no-cache' }).end(await readFile(file.path));
+    body = await readFile(file.path);
   } catch {
-    res.writeHead(500).end(`missing ${path}: run npm run build`);
+    res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`missing ${path}: run npm run build`);
+    return;
   }
+  res.writeHead(200, { 'Content-Type': file.type, 'Cache-Control': 'no-cache' }).end(body);
 });
 server.listen(Number(values.port), values.host, () => {
   console.log(JSON.stringify({ msg: 'demo page listening', url: `http://localhost:${server.address().port}/` }));
