@@ -1,6 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,7 @@ import WebSocket from 'ws';
 import { createOrigin, resolveFfmpegPath, startDemoEncoder, startOriginServer, type DemoEncoder, type OriginServer } from '@shoal/origin';
 import type { EngineOptions } from '@shoal/player-sdk';
 import { SimulatedViewer } from '../../loadtest/swarm/simulated-viewer.js';
+import { freePort } from '../../test-support/free-port.js';
 import { createEdge, startEdgeServer, type EdgeServer } from '../src/index.js';
 
 /**
@@ -48,17 +48,6 @@ afterAll(async () => {
   await origin?.close();
   await rm(store, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Metric names in PromQL expressions (recording-rule names, with a colon, excluded). */
 function metricNames(expressions: string[]): Set<string> {

@@ -1,20 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-export const EDGE_CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+import { freePort } from '../../test-support/free-port.js';
 
-/** A port nobody listens on right now (the kernel's pick for port 0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
+
+export const EDGE_CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
 export interface Child {
   readonly process: ChildProcess;

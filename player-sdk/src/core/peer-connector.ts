@@ -77,6 +77,26 @@ export class PeerConnector {
     }
   }
 
+  /**
+   * Runs one side's negotiation step, waits for ICE candidates, and returns the complete local description;
+   * on failure, or when the connector was destroyed meanwhile, closes the connection and returns undefined.
+   */
+  private async describe(pc: RTCPeerConnection, negotiate: () => Promise<void>): Promise<RTCSessionDescription | undefined> {
+    try {
+      await negotiate();
+      await gathered(pc, this.options.iceGatheringTimeoutMs ?? 3000);
+    } catch {
+      this.closeConnection(pc);
+      return undefined;
+    }
+    const description = pc.localDescription;
+    if (!description || this.destroyed) {
+      this.closeConnection(pc);
+      return undefined;
+    }
+    return description;
+  }
+
   /** Hands a channel over once it is open; the connection is closed with the channel. */
   private whenOpen(peerId: string, pc: RTCPeerConnection, channel: RTCDataChannel): void {
     const handOver = (): void => {
@@ -102,18 +122,8 @@ export class PeerConnector {
   private async createOffer(): Promise<TrackerOffer | undefined> {
     const pc = this.create();
     const channel = pc.createDataChannel('shoal', { ordered: true });
-    try {
-      await pc.setLocalDescription(await pc.createOffer());
-      await gathered(pc, this.options.iceGatheringTimeoutMs ?? 3000);
-    } catch {
-      this.closeConnection(pc);
-      return undefined;
-    }
-    const description = pc.localDescription;
-    if (!description || this.destroyed) {
-      this.closeConnection(pc);
-      return undefined;
-    }
+    const description = await this.describe(pc, async () => pc.setLocalDescription(await pc.createOffer()));
+    if (!description) return undefined;
     const offerId = randomId20();
     const timer = setTimeout(() => {
       if (this.pending.get(offerId)?.pc === pc) {
@@ -149,19 +159,11 @@ export class PeerConnector {
     if (this.destroyed || !this.options.accepts(peerId)) return undefined;
     const pc = this.create();
     pc.addEventListener('datachannel', (event: RTCDataChannelEvent) => this.whenOpen(peerId, pc, event.channel), { once: true });
-    try {
+    const description = await this.describe(pc, async () => {
       await pc.setRemoteDescription(offer);
       await pc.setLocalDescription(await pc.createAnswer());
-      await gathered(pc, this.options.iceGatheringTimeoutMs ?? 3000);
-    } catch {
-      this.closeConnection(pc);
-      return undefined;
-    }
-    const description = pc.localDescription;
-    if (!description || this.destroyed) {
-      this.closeConnection(pc);
-      return undefined;
-    }
+    });
+    if (!description) return undefined;
     // An answerer that never hears back keeps nothing open for long.
     const timer = setTimeout(() => {
       this.answerTimers.delete(timer);

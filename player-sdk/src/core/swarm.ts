@@ -8,7 +8,7 @@ import type { PeerChannel } from './peer-channel.js';
 import { chooseSource, electedForHttp, type PeerCandidate } from './scheduler.js';
 import type { SegmentBuffer } from './segment-buffer.js';
 import type { SegmentStore } from './segment-store.js';
-import type { ByteSource, SegmentRef } from './segment.js';
+import type { SegmentRef } from './segment.js';
 
 export interface SwarmSettings {
   /** Inside this many ms of a segment's deadline only HTTP is used. */
@@ -424,13 +424,5 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     for (const peer of [...this.peers.values()]) peer.close('swarm destroyed');
     this.peers.clear();
     this.removeAllListeners();
-  }
-
-  /** Accounting hook for tests and stats: which segment buffers are loaded or loading. */
-  segmentState(sequence: number): ByteSource | 'loading' | undefined {
-    const buffer = this.context.store.get(this.id, sequence);
-    if (!buffer) return undefined;
-    if (buffer.status !== 'complete') return 'loading';
-    return buffer.bytesFrom.p2p > buffer.bytesFrom.http ? 'p2p' : 'http';
   }
 }
