@@ -98,6 +98,8 @@ export async function createEdge(options: Partial<EdgeOptions> = {}, deps: Creat
       corsOrigins: resolved.allowedOrigins,
       reportsPerSecond: resolved.statsReportsPerSecond,
       reportsBurst: resolved.statsReportsBurst,
+      addressReportsPerSecond: resolved.statsAddressReportsPerSecond,
+      addressReportsBurst: resolved.statsAddressReportsBurst,
       sessionTtlMs: 60_000,
       maxStreams: resolved.maxStreamLabels,
       trustedProxies: resolved.trustedProxies.length > 0 ? trustedProxyList(resolved.trustedProxies) : undefined,

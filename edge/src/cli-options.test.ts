@@ -26,6 +26,17 @@ describe('shoal-edge command line', () => {
     expect(() => resolveEdgeOptions(settings.edge)).not.toThrow();
   });
 
+  it('reads the stats report limits, per session and per address', () => {
+    const settings = parseEdgeCli(['--stats-reports-per-second', '0.5', '--stats-address-reports-per-second', '2000'], {
+      SHOAL_STATS_REPORTS_BURST: '4',
+      SHOAL_STATS_ADDRESS_REPORTS_BURST: '9000',
+    });
+    expect(settings.edge).toMatchObject({ statsReportsPerSecond: 0.5, statsReportsBurst: 4, statsAddressReportsPerSecond: 2000, statsAddressReportsBurst: 9000 });
+    expect(() => resolveEdgeOptions(settings.edge)).not.toThrow();
+    expect(() => resolveEdgeOptions({ statsAddressReportsPerSecond: 0 })).toThrow('statsAddressReportsPerSecond');
+    expect(() => resolveEdgeOptions({ statsAddressReportsBurst: 1.5 })).toThrow('statsAddressReportsBurst');
+  });
+
   it('refuses bad values with a readable message', () => {
     expect(() => parseEdgeCli(['--port', '70000'], {})).toThrow('--port must be 0-65535');
     expect(() => parseEdgeCli(['--max-offers', 'many'], {})).toThrow('--max-offers takes a number');

@@ -38,7 +38,14 @@ Options (environment variable in brackets):
   --max-object-bytes <n>           larger objects are streamed, not cached [SHOAL_MAX_OBJECT_BYTES] (default 33554432)
   --origin-timeout-ms <n>          504 when the origin is silent this long [SHOAL_ORIGIN_TIMEOUT_MS] (default 10000)
   --stale-if-error <s>             serve stale copies this long while the origin fails [SHOAL_STALE_IF_ERROR] (default 60)
-  --stats-reports-per-second <n>   per-address stats report rate [SHOAL_STATS_REPORTS_PER_SECOND] (default 1)
+  --stats-reports-per-second <n>   stats reports per second per player session [SHOAL_STATS_REPORTS_PER_SECOND]
+                                   (default 1)
+  --stats-reports-burst <n>        per-session burst above that rate [SHOAL_STATS_REPORTS_BURST] (default 10)
+  --stats-address-reports-per-second <n>
+                                   stats reports per second from all sessions behind one client address
+                                   [SHOAL_STATS_ADDRESS_REPORTS_PER_SECOND] (default 500)
+  --stats-address-reports-burst <n>
+                                   per-address burst [SHOAL_STATS_ADDRESS_REPORTS_BURST] (default 2500)
   --log-level <level>              trace, debug, info, warn, error or silent [SHOAL_LOG_LEVEL] (default info)
   -h, --help                       show this help
 
@@ -71,6 +78,9 @@ const NUMBER_FLAGS = {
   'origin-timeout-ms': ['SHOAL_ORIGIN_TIMEOUT_MS', 'originTimeoutMs'],
   'stale-if-error': ['SHOAL_STALE_IF_ERROR', 'staleIfErrorSeconds'],
   'stats-reports-per-second': ['SHOAL_STATS_REPORTS_PER_SECOND', 'statsReportsPerSecond'],
+  'stats-reports-burst': ['SHOAL_STATS_REPORTS_BURST', 'statsReportsBurst'],
+  'stats-address-reports-per-second': ['SHOAL_STATS_ADDRESS_REPORTS_PER_SECOND', 'statsAddressReportsPerSecond'],
+  'stats-address-reports-burst': ['SHOAL_STATS_ADDRESS_REPORTS_BURST', 'statsAddressReportsBurst'],
 } as const satisfies Record<string, readonly [string, keyof EdgeOptions]>;
 
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);

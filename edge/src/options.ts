@@ -62,9 +62,16 @@ export interface EdgeOptions {
   cachePathPrefixes: readonly string[];
   /** Path of the player stats ingest. @default '/stats' */
   statsPath: string;
-  /** Stats reports accepted per second per client address, on average, and in a burst. @default 1, 10 */
+  /** Stats reports accepted per second per player session, on average, and in a burst. @default 1, 10 */
   statsReportsPerSecond: number;
   statsReportsBurst: number;
+  /**
+   * Stats reports accepted per second from all sessions behind one client address together, on average, and
+   * in a burst: a ceiling for addresses many viewers share (500/s is 2,500 players reporting every 5 s).
+   * @default 500, 2500
+   */
+  statsAddressReportsPerSecond: number;
+  statsAddressReportsBurst: number;
   /** Distinct stream labels on player metrics; more streams report as `other`. @default 100 */
   maxStreamLabels: number;
 }
@@ -103,6 +110,8 @@ export const DEFAULT_EDGE_OPTIONS: Readonly<EdgeOptions> = {
   statsPath: '/stats',
   statsReportsPerSecond: 1,
   statsReportsBurst: 10,
+  statsAddressReportsPerSecond: 500,
+  statsAddressReportsBurst: 2500,
   maxStreamLabels: 100,
 };
 
@@ -136,12 +145,14 @@ export function resolveEdgeOptions(options: Partial<EdgeOptions> = {}): EdgeOpti
     'maxObjectBytes',
     'originTimeoutMs',
     'statsReportsBurst',
+    'statsAddressReportsBurst',
     'maxStreamLabels',
   ] as const) {
     positive(name, merged[name]);
   }
   positive('messagesPerSecond', merged.messagesPerSecond, false);
   positive('statsReportsPerSecond', merged.statsReportsPerSecond, false);
+  positive('statsAddressReportsPerSecond', merged.statsAddressReportsPerSecond, false);
   if (!Number.isFinite(merged.staleIfErrorSeconds) || merged.staleIfErrorSeconds < 0) throw new RangeError('staleIfErrorSeconds must be 0 or more');
   if (merged.originUrl !== undefined && !/^http:\/\//.test(merged.originUrl)) {
     throw new RangeError(`originUrl must start with http://, got ${merged.originUrl}`);

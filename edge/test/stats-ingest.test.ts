@@ -14,7 +14,7 @@ let ingest: StatsIngest;
 beforeEach(async () => {
   registry = new Registry();
   ingest = new StatsIngest(
-    { path: '/stats', corsOrigins: ['https://player.example'], reportsPerSecond: 1, reportsBurst: 20, sessionTtlMs: 60_000, maxStreams: 10, trustedProxies: undefined },
+    { path: '/stats', corsOrigins: ['https://player.example'], reportsPerSecond: 1, reportsBurst: 20, addressReportsPerSecond: 1, addressReportsBurst: 500, sessionTtlMs: 60_000, maxStreams: 10, trustedProxies: undefined },
     registry,
     pino({ level: 'silent' }),
   );
@@ -103,11 +103,42 @@ describe('stats ingest', () => {
     expect(await value('shoal_player_bytes_total{source="p2p",stream="other"}')).toBe(15000);
   });
 
-  it('rate-limits each client address', async () => {
+  it('accepts many sessions behind one address, and limits each session on its own', async () => {
+    // 200 players behind one address (all of them 127.0.0.1 here), two reports each.
+    for (let seq = 0; seq < 2; seq++) {
+      const statuses = await Promise.all(Array.from({ length: 200 }, (_, i) => post(report({ session: `session-shared-${i}`, seq })).then((r) => r.status)));
+      expect(statuses.filter((s) => s !== 202)).toEqual([]);
+    }
+    expect(await value('shoal_player_sessions{stream="live/demo"}')).toBe(200);
+    // One chatty session: its burst of 20, then 429 with a code and when to retry.
     const statuses: number[] = [];
-    for (let i = 0; i < 25; i++) statuses.push((await post(report({ session: `session-rate-${i}` }))).status);
+    let refused: Response | undefined;
+    for (let seq = 0; seq < 25; seq++) {
+      const res = await post(report({ session: 'session-chatty', seq }));
+      statuses.push(res.status);
+      if (res.status === 429) refused ??= res;
+    }
     expect(statuses.filter((s) => s === 202)).toHaveLength(20);
     expect(statuses.slice(20).every((s) => s === 429)).toBe(true);
+    expect((await refused!.json()).error).toEqual({ code: 'SHOAL_ERR_RATE_LIMITED', message: 'too many reports from this session' });
+    expect(refused!.headers.get('retry-after')).toBe('1');
+    expect(await value('shoal_player_reports_total{result="rate_limited"}')).toBe(5);
+    // Its neighbours behind the same address still get through.
+    expect((await post(report({ session: 'session-shared-0', seq: 2 }))).status).toBe(202);
+  });
+
+  it('caps one address however many sessions it claims to have', async () => {
+    // The ceiling here is a burst of 500, then 1 per second.
+    const statuses = await Promise.all(Array.from({ length: 550 }, (_, i) => post(report({ session: `session-invented-${i}` })).then((r) => r.status)));
+    const accepted = statuses.filter((s) => s === 202).length;
+    expect(accepted).toBeGreaterThanOrEqual(500);
+    expect(accepted).toBeLessThanOrEqual(502);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(550 - accepted);
+    const res = await post(report({ session: 'session-one-more' }));
+    expect(res.status).toBe(429);
+    expect((await res.json()).error.message).toBe('too many reports from this address');
+    // X-Forwarded-For from an untrusted peer changes nothing.
+    expect((await post(report({ session: 'session-forged' }), { 'X-Forwarded-For': '198.51.100.1' })).status).toBe(429);
   });
 
   it('answers CORS for the player origin only, and refuses other methods', async () => {

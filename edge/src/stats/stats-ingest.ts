@@ -6,7 +6,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { MAX_STATS_REPORT_BYTES, validateStatsReport, type StatsReport } from '@shoal/protocol';
 import type { EdgeModule } from '../http/module.js';
 import { clientAddress } from '../tracker/client-address.js';
-import { initialRate, RATE_VERDICTS, takeToken, type RateState } from '../tracker/rate-limit.js';
+import { ReportLimiter } from './report-limiter.js';
 import { StreamNames } from './stream-names.js';
 
 export interface StatsIngestOptions {
@@ -14,9 +14,12 @@ export interface StatsIngestOptions {
   readonly path: string;
   /** Origins allowed by CORS; `['*']` allows any. */
   readonly corsOrigins: readonly string[];
-  /** Reports per second per client address (sustained), and the burst above it. */
+  /** Reports per second per player session (sustained), and the burst above it. */
   readonly reportsPerSecond: number;
   readonly reportsBurst: number;
+  /** Reports per second from all sessions behind one client address together, and the burst above it. */
+  readonly addressReportsPerSecond: number;
+  readonly addressReportsBurst: number;
   /** A session that has not reported for this long stops counting in `shoal_player_peers`. */
   readonly sessionTtlMs: number;
   /** Most distinct stream labels. */
@@ -35,14 +38,14 @@ interface Session {
 
 /**
  * `POST /stats`: the players' reports (format in @shoal/protocol), validated strictly, rate-limited per
- * client address, counted into Prometheus by their deltas. A report whose sequence number its session
+ * session under a per-address ceiling (see ReportLimiter), counted into Prometheus by their deltas. A report whose sequence number its session
  * already used is acknowledged and not counted again.
  */
 export class StatsIngest implements EdgeModule {
   readonly name = 'stats';
   readonly streams: StreamNames;
   private readonly sessions: LRUCache<string, Session>;
-  private readonly rates = new LRUCache<string, RateState>({ max: 100_000 });
+  private readonly limiter: ReportLimiter;
   private readonly reports: Counter<'result'>;
   private readonly bytes: Counter<'source' | 'stream'>;
   private readonly uploads: Counter<'stream'>;
@@ -56,6 +59,12 @@ export class StatsIngest implements EdgeModule {
     private readonly log: Logger,
   ) {
     this.streams = new StreamNames(options.maxStreams);
+    this.limiter = new ReportLimiter({
+      sessionPerSecond: options.reportsPerSecond,
+      sessionBurst: options.reportsBurst,
+      addressPerSecond: options.addressReportsPerSecond,
+      addressBurst: options.addressReportsBurst,
+    });
     this.sessions = new LRUCache<string, Session>({ max: 200_000, ttl: options.sessionTtlMs, ttlAutopurge: false });
     this.reports = new Counter({ name: 'shoal_player_reports_total', help: 'Player stats reports received, by result', labelNames: ['result'] as const, registers: [registry] });
     for (const result of REPORT_RESULTS) this.reports.labels(result).inc(0);
@@ -117,16 +126,9 @@ export class StatsIngest implements EdgeModule {
       return true;
     }
     const address = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], this.options.trustedProxies);
-    const now = Date.now();
-    let rate = this.rates.get(address);
-    if (!rate) {
-      rate = initialRate(this.options.reportsBurst, now);
-      this.rates.set(address, rate);
-    }
-    if (takeToken(rate, this.options.reportsPerSecond, this.options.reportsBurst, now) !== RATE_VERDICTS.allow) {
-      this.result('rate_limited');
+    if (!this.limiter.admitAddress(address, Date.now())) {
       req.resume();
-      this.answer(res, 429, { error: { code: 'SHOAL_ERR_RATE_LIMITED', message: 'too many reports from this address' } });
+      this.refuseRate(res, this.options.addressReportsPerSecond, 'too many reports from this address');
       return true;
     }
     this.readBody(req).then(
@@ -150,6 +152,10 @@ export class StatsIngest implements EdgeModule {
           this.answer(res, 400, { error: { code: 'SHOAL_ERR_BAD_REPORT', message: validation.error } });
           return;
         }
+        if (!this.limiter.admitSession(validation.report.session, Date.now())) {
+          this.refuseRate(res, this.options.reportsPerSecond, 'too many reports from this session');
+          return;
+        }
         const counted = this.count(validation.report);
         this.result(counted ? 'counted' : 'duplicate');
         this.answer(res, 202, { counted });
@@ -157,6 +163,12 @@ export class StatsIngest implements EdgeModule {
       () => res.destroy(),
     );
     return true;
+  }
+
+  /** 429 with the wait until one more report fits the rate, so a client knows when to try again. */
+  private refuseRate(res: ServerResponse, perSecond: number, message: string): void {
+    this.result('rate_limited');
+    this.answer(res, 429, { error: { code: 'SHOAL_ERR_RATE_LIMITED', message } }, false, { 'Retry-After': String(Math.max(1, Math.ceil(1 / perSecond))) });
   }
 
   private result(result: ReportResult): void {
@@ -199,8 +211,8 @@ export class StatsIngest implements EdgeModule {
     });
   }
 
-  private answer(res: ServerResponse, status: number, body: unknown, close = false): void {
-    const headers: Record<string, string> = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
+  private answer(res: ServerResponse, status: number, body: unknown, close = false, extra: Record<string, string> = {}): void {
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...extra };
     if (close) headers.Connection = 'close';
     res.writeHead(status, headers);
     res.end(JSON.stringify(body));
@@ -208,7 +220,7 @@ export class StatsIngest implements EdgeModule {
 
   async close(): Promise<void> {
     this.sessions.clear();
-    this.rates.clear();
+    this.limiter.clear();
     this.log.debug('stats ingest closed');
   }
 }

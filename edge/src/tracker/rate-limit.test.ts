@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialRate, RATE_VERDICTS, takeToken } from './rate-limit.js';
+import { initialRate, RATE_VERDICTS, takeToken, takeTokenIfAny } from './rate-limit.js';
 
 describe('takeToken', () => {
   it('allows a burst, then rejects, then calls sustained sending abuse', () => {
@@ -23,5 +23,28 @@ describe('takeToken', () => {
   it('lets a client that keeps to the rate through forever', () => {
     const state = initialRate(3, 0);
     for (let t = 0; t < 100_000; t += 100) expect(takeToken(state, 10, 3, t)).toBe(RATE_VERDICTS.allow);
+  });
+});
+
+describe('takeTokenIfAny', () => {
+  it('allows a burst, then refuses without going into debt', () => {
+    const state = initialRate(5, 0);
+    const taken = Array.from({ length: 1000 }, () => takeTokenIfAny(state, 1, 5, 0));
+    expect(taken.filter(Boolean)).toHaveLength(5);
+    expect(state.tokens).toBe(0);
+    // However many were refused, the next token is there after one refill period.
+    expect(takeTokenIfAny(state, 1, 5, 999)).toBe(false);
+    expect(takeTokenIfAny(state, 1, 5, 1000)).toBe(true);
+  });
+
+  it('lets a client that floods and then slows down back to its full rate at once', () => {
+    const state = initialRate(3, 0);
+    // Ten times the rate for a minute: about the rate gets through.
+    let allowed = 0;
+    for (let t = 0; t < 60_000; t += 10) if (takeTokenIfAny(state, 10, 3, t)) allowed++;
+    expect(allowed).toBeGreaterThanOrEqual(600);
+    expect(allowed).toBeLessThanOrEqual(603);
+    // Then at the rate, starting one token's time after the flood: every one passes, from the first.
+    for (let t = 60_100; t < 70_000; t += 100) expect(takeTokenIfAny(state, 10, 3, t)).toBe(true);
   });
 });

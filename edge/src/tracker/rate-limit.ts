@@ -27,3 +27,20 @@ export function takeToken(state: RateState, perSecond: number, burst: number, no
   if (state.tokens >= 0) return RATE_VERDICTS.allow;
   return state.tokens < -burst ? RATE_VERDICTS.abuse : RATE_VERDICTS.reject;
 }
+
+/**
+ * Takes one token if the bucket has one, and takes nothing otherwise: a client over its rate is refused
+ * without going into debt, so it is back to its full rate as soon as it slows down. For limits that must
+ * never silence a well-behaved client for long (stats reports), where `takeToken`'s debt is for limits
+ * that end in a disconnect (tracker messages).
+ */
+export function takeTokenIfAny(state: RateState, perSecond: number, burst: number, now: number): boolean {
+  const elapsed = now - state.at;
+  if (elapsed > 0) {
+    state.tokens = Math.min(burst, state.tokens + (elapsed * perSecond) / 1000);
+    state.at = now;
+  }
+  if (state.tokens < 1) return false;
+  state.tokens -= 1;
+  return true;
+}
