@@ -1,25 +1,41 @@
 // HLS viewers as a player behaves: master playlist, one variant, the live playlist polled every target
-// duration, each new segment fetched once, paced in real time.
+// duration, starting three segments behind live and fetching each new segment once, paced in real time.
+// Each iteration is one viewing session of WATCH_SECONDS, cut short when the run ends, so runs end on time.
 //
 //   k6 run loadtest/k6/viewers.js
 //   k6 run -e BASE_URL=http://edge.example:8000 -e STREAM=/live/demo/master.m3u8 -e VUS=200 -e DURATION=5m loadtest/k6/viewers.js
 //
-// Thresholds: 95 % of segment downloads finish within SEGMENT_P95_MS (default 2000 ms, one 2 s segment:
-// slower and a real player would stall), under 1 % of requests fail, and every media playlist carries
-// the Shoal digest tag.
-// Settings (-e NAME=value): BASE_URL (default http://localhost:8000, the demo edge), STREAM (master
-// playlist path, default /live/demo/master.m3u8), VARIANT (index, default random), VUS (default 20),
-// RAMP (default 30s), DURATION (default 2m), SEGMENT_P95_MS (default 2000).
+// Thresholds (each fails when nothing was measured):
+// - shoal_segment_duration p95 < SEGMENT_P95_MS (default 2000 ms, one 2 s segment: slower and a real
+//   player would stall);
+// - http_req_failed under 1 %; the digest tag in over 99 % of media playlists;
+// - shoal_segments_fetched > 0;
+// - shoal_live_pace p(5) > MIN_LIVE_PACE (default 0.75): per viewing session of at least five target
+//   durations on a live stream, the media seconds of segments that appeared after the viewer joined and
+//   that it fetched, divided by the seconds it watched. A stream that keeps up scores about 1; a frozen or
+//   stalled live playlist scores 0, as the player would have stalled.
+// Settings (-e NAME=value): BASE_URL (default http://localhost:8000, the demo edge), STREAM (master or
+// media playlist path, default /live/demo/master.m3u8), VARIANT (index, default random), VUS (default 20),
+// RAMP (default 30s), DURATION (default 2m), WATCH_SECONDS (one viewing session, default 120),
+// SEGMENT_P95_MS (default 2000), MIN_LIVE_PACE (default 0.75).
 import { check, sleep } from 'k6';
 import http from 'k6/http';
 import { Counter, Trend } from 'k6/metrics';
+import { boundedSeconds, durationSeconds, idleUntilEnd } from './lib/run-time.js';
 
 const BASE_URL = __ENV.BASE_URL || 'http://localhost:8000';
 const STREAM = __ENV.STREAM || '/live/demo/master.m3u8';
 const VARIANT = __ENV.VARIANT === undefined ? -1 : Number(__ENV.VARIANT);
+const VUS = Number(__ENV.VUS || 20);
+const RAMP = __ENV.RAMP || '30s';
+const DURATION = __ENV.DURATION || '2m';
+const WATCH_SECONDS = Number(__ENV.WATCH_SECONDS || 120);
+const RUN_SECONDS = durationSeconds(RAMP) + durationSeconds(DURATION);
 
 const segmentTime = new Trend('shoal_segment_duration', true);
 const segmentsFetched = new Counter('shoal_segments_fetched');
+const livePace = new Trend('shoal_live_pace');
+const sessions = new Counter('shoal_viewing_sessions');
 
 export const options = {
   scenarios: {
@@ -27,79 +43,114 @@ export const options = {
       executor: 'ramping-vus',
       startVUs: 0,
       stages: [
-        { duration: __ENV.RAMP || '30s', target: Number(__ENV.VUS || 20) },
-        { duration: __ENV.DURATION || '2m', target: Number(__ENV.VUS || 20) },
+        { duration: RAMP, target: VUS },
+        { duration: DURATION, target: VUS },
       ],
       gracefulRampDown: '5s',
+      gracefulStop: '10s',
     },
   },
   thresholds: {
     shoal_segment_duration: [`p(95)<${Number(__ENV.SEGMENT_P95_MS || 2000)}`],
     http_req_failed: ['rate<0.01'],
     'checks{check:digest tag}': ['rate>0.99'],
+    shoal_segments_fetched: ['count>0'],
+    shoal_live_pace: [`p(5)>${Number(__ENV.MIN_LIVE_PACE || 0.75)}`],
   },
 };
 
 /** Resolves a playlist URI against the playlist's URL. */
 function resolve(base, uri) {
   if (/^https?:\/\//.test(uri)) return uri;
-  const dir = base.slice(0, base.lastIndexOf('/') + 1);
-  return dir + uri;
+  if (uri.startsWith('/')) return base.slice(0, base.indexOf('/', base.indexOf('//') + 2)) + uri;
+  return base.slice(0, base.lastIndexOf('/') + 1) + uri;
 }
 
-/** Media sequence, target duration and segment URIs of a media playlist. */
+/** Media sequence, target duration, and URI and duration of each segment of a media playlist. */
 function parseMedia(text) {
-  const lines = text.split('\n').map((line) => line.trim());
   let sequence = 0;
   let target = 2;
+  let duration = 0;
   const segments = [];
-  for (const line of lines) {
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
     if (line.startsWith('#EXT-X-MEDIA-SEQUENCE:')) sequence = Number(line.slice(22));
     else if (line.startsWith('#EXT-X-TARGETDURATION:')) target = Number(line.slice(22));
-    else if (line !== '' && !line.startsWith('#')) segments.push(line);
+    else if (line.startsWith('#EXTINF:')) duration = parseFloat(line.slice(8));
+    else if (line !== '' && !line.startsWith('#')) {
+      segments.push({ uri: line, duration: duration || target });
+      duration = 0;
+    }
   }
   return { sequence, target, segments, ended: text.includes('#EXT-X-ENDLIST') };
 }
 
-export default function () {
-  const masterUrl = BASE_URL + STREAM;
-  const master = http.get(masterUrl, { tags: { kind: 'playlist' } });
-  if (!check(master, { 'master playlist 200': (r) => r.status === 200 })) {
-    sleep(1);
-    return;
-  }
-  const variants = String(master.body)
+/** The media playlist URL to watch: a variant of a master playlist, or the stream itself. */
+function chooseMediaPlaylist(masterUrl, text) {
+  if (!text.includes('#EXT-X-STREAM-INF')) return masterUrl;
+  const variants = text
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
-  const chosen = variants.length === 0 ? STREAM : variants[VARIANT >= 0 ? VARIANT % variants.length : Math.floor(Math.random() * variants.length)];
-  const mediaUrl = variants.length === 0 ? masterUrl : resolve(masterUrl, chosen);
-  let next = -1;
-  // One viewing session lasts until the VU is stopped; k6 ends it at the end of the scenario.
-  for (;;) {
-    const started = Date.now();
-    const playlist = http.get(mediaUrl, { tags: { kind: 'playlist' } });
-    if (!check(playlist, { 'media playlist 200': (r) => r.status === 200 })) {
-      sleep(1);
-      continue;
-    }
-    const text = String(playlist.body);
-    check(text, { 'digest tag': (t) => t.includes('#EXT-X-SHOAL-DIGEST:SHA-256=') });
-    const media = parseMedia(text);
-    // Start three segments behind the live edge, like hls.js.
-    if (next < 0) next = Math.max(media.sequence, media.sequence + media.segments.length - 3);
-    for (let s = next; s < media.sequence + media.segments.length; s++) {
-      const index = s - media.sequence;
-      if (index < 0) continue;
-      const res = http.get(resolve(mediaUrl, media.segments[index]), { tags: { kind: 'segment' }, responseType: 'none' });
-      check(res, { 'segment 200': (r) => r.status === 200 });
-      segmentTime.add(res.timings.duration);
-      segmentsFetched.add(1);
-      next = s + 1;
-    }
-    if (media.ended) return;
-    // Poll the live playlist once per target duration, like a player.
-    const elapsed = (Date.now() - started) / 1000;
-    sleep(Math.max(0.1, media.target - elapsed));
+  if (variants.length === 0) return masterUrl;
+  return resolve(masterUrl, variants[VARIANT >= 0 ? VARIANT % variants.length : Math.floor(Math.random() * variants.length)]);
+}
+
+export default function () {
+  const watchFor = boundedSeconds(WATCH_SECONDS, RUN_SECONDS);
+  if (watchFor < 1) {
+    idleUntilEnd(RUN_SECONDS);
+    return;
   }
+  const joined = Date.now();
+  const watched = () => (Date.now() - joined) / 1000;
+  const masterUrl = BASE_URL + STREAM;
+  const master = http.get(masterUrl, { tags: { kind: 'playlist' } });
+  if (!check(master, { 'master playlist 200': (r) => r.status === 200 })) {
+    sleep(boundedSeconds(1, RUN_SECONDS));
+    return;
+  }
+  sessions.add(1);
+  const mediaUrl = chooseMediaPlaylist(masterUrl, String(master.body));
+  let next = -1;
+  let liveEdge = -1;
+  let ended = false;
+  let target = 2;
+  let buffered = 0;
+  let newMediaSeconds = 0;
+  while (watched() < watchFor) {
+    const polled = Date.now();
+    const playlist = http.get(mediaUrl, { tags: { kind: 'playlist' } });
+    if (check(playlist, { 'media playlist 200': (r) => r.status === 200 })) {
+      const text = String(playlist.body);
+      check(text, { 'digest tag': (t) => t.includes('#EXT-X-SHOAL-DIGEST:SHA-256=') });
+      const media = parseMedia(text);
+      target = media.target;
+      ended = media.ended;
+      const last = media.sequence + media.segments.length - 1;
+      if (next < 0) {
+        // Live: start three segments behind the live edge, like hls.js. VOD: from the start.
+        liveEdge = last;
+        next = ended ? media.sequence : Math.max(media.sequence, last - 2);
+      }
+      // A player buffers about three segments ahead of what it plays.
+      const playedSince = watched();
+      for (let s = Math.max(next, media.sequence); s <= last && (!ended || buffered - playedSince < 3 * target); s++) {
+        const segment = media.segments[s - media.sequence];
+        const res = http.get(resolve(mediaUrl, segment.uri), { tags: { kind: 'segment' }, responseType: 'none' });
+        if (check(res, { 'segment 200': (r) => r.status === 200 })) {
+          segmentTime.add(res.timings.duration);
+          segmentsFetched.add(1);
+          buffered += segment.duration;
+          if (s > liveEdge) newMediaSeconds += segment.duration;
+        }
+        next = s + 1;
+      }
+      if (ended && next > last) break;
+    }
+    // Poll the playlist once per target duration, like a player.
+    sleep(Math.min(Math.max(0.1, target - (Date.now() - polled) / 1000), Math.max(0, watchFor - watched())));
+  }
+  const seconds = watched();
+  if (!ended && seconds >= 5 * target) livePace.add(newMediaSeconds / seconds);
 }
