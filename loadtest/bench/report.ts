@@ -1,24 +1,35 @@
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { findK6 } from '../k6/harness/k6.js';
 import { machineFacts } from './machine.js';
 
 /**
  * `npm run bench`: runs every benchmark one after the other (never side by side: they share two cores) and
  * writes loadtest/results/latest.md, each figure beside the baseline measured in the same run. A benchmark
- * that fails is reported as such; no number fails anything.
+ * that fails is reported as such; no number fails anything. `--only <key,...>` (bundle, tracker, edge, swarm,
+ * k6) runs some of them and replaces just their sections in the existing report.
  */
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const BENCHES = [
-  { name: 'SDK bundle size', script: 'loadtest/bench/bundle-size.ts', args: [] as string[], baseline: 'p2p-media-loader 2.3.1 (core + hlsjs), bundled the same way' },
-  { name: 'Tracker', script: 'loadtest/bench/tracker.ts', args: [], baseline: "bittorrent-tracker's server under the same load generator" },
-  { name: 'Edge cache', script: 'loadtest/bench/edge-cache.ts', args: [], baseline: 'nginx serving the same files under the same load generator' },
+  { key: 'bundle', name: 'SDK bundle size', script: 'loadtest/bench/bundle-size.ts', args: [] as string[], baseline: 'p2p-media-loader 2.3.1 (core + hlsjs), bundled the same way' },
+  { key: 'tracker', name: 'Tracker', script: 'loadtest/bench/tracker.ts', args: [], baseline: "bittorrent-tracker's server under the same load generator" },
+  { key: 'edge', name: 'Edge cache', script: 'loadtest/bench/edge-cache.ts', args: [], baseline: 'nginx serving the same files under the same load generator' },
   {
+    key: 'swarm',
     name: 'Swarm simulator',
     script: 'loadtest/swarm/simulator.ts',
     args: ['--viewers', process.env.SHOAL_BENCH_VIEWERS ?? '30', '--duration', '60', '--ramp', '15'],
     baseline: 'the same viewers over HTTP alone, and the theoretical offload limit',
+  },
+  {
+    key: 'k6',
+    name: 'k6 scripts',
+    script: 'loadtest/bench/k6-scripts.ts',
+    args: [],
+    baseline: "each script's own thresholds; the stats run is 1,000 players behind one address at the edge's default limits",
   },
 ];
 
@@ -36,18 +47,51 @@ function run(script: string, args: string[]): Promise<{ code: number | null; out
   });
 }
 
-const sections: string[] = [];
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? (process.argv[onlyAt + 1] ?? '').split(',') : undefined;
+const unknown = (only ?? []).filter((key) => !BENCHES.some((bench) => bench.key === key));
+if (unknown.length > 0) {
+  process.stderr.write(`unknown benchmark ${unknown.join(', ')}; choose from ${BENCHES.map((b) => b.key).join(', ')}\n`);
+  process.exit(2);
+}
+const k6 = findK6();
+
+const sections = new Map<string, string>();
 for (const bench of BENCHES) {
+  if (only && !only.includes(bench.key)) continue;
+  const heading = `## ${bench.name}`;
+  if (bench.key === 'k6' && !k6.k6) {
+    process.stdout.write(`\n== ${bench.name}: skipped, ${k6.why} ==\n`);
+    sections.set(heading, `${heading}\n\nSkipped: ${k6.why}.\n`);
+    continue;
+  }
   process.stdout.write(`\n== ${bench.name} ==\n`);
   const result = await run(bench.script, bench.args);
-  sections.push(
-    `## ${bench.name}\n\nBaseline: ${bench.baseline}. \`${['tsx', bench.script, ...bench.args].join(' ')}\`, ${result.seconds.toFixed(0)} s` +
+  sections.set(
+    heading,
+    `${heading}\n\nBaseline: ${bench.baseline}. \`${['tsx', bench.script, ...bench.args].join(' ')}\`, ${result.seconds.toFixed(0)} s` +
+      (only ? `, ${new Date().toISOString()}` : '') +
       (result.code === 0 ? '.' : `, **failed with exit code ${result.code}**.`) +
       `\n\n\`\`\`\n${result.output.trim()}\n\`\`\`\n`,
   );
 }
-const report = `# Shoal benchmarks\n\n${new Date().toISOString()} — ${machineFacts()}\n\n${sections.join('\n')}`;
 const out = fileURLToPath(new URL('../results/latest.md', import.meta.url));
+let report: string;
+if (only && existsSync(out)) {
+  // Replace the sections that ran, keep the others as they were.
+  const previous = await readFile(out, 'utf8');
+  const parts = previous.split(/^(?=## )/m);
+  const kept = parts.map((part) => {
+    const heading = part.split('\n', 1)[0]!;
+    const replacement = sections.get(heading);
+    if (replacement === undefined) return part;
+    sections.delete(heading);
+    return replacement + (part.endsWith('\n\n') ? '\n' : '');
+  });
+  report = kept.join('') + [...sections.values()].map((section) => `\n${section}`).join('');
+} else {
+  report = `# Shoal benchmarks\n\n${new Date().toISOString()} — ${machineFacts()}\n\n${[...sections.values()].join('\n')}`;
+}
 await mkdir(fileURLToPath(new URL('../results/', import.meta.url)), { recursive: true });
 await writeFile(out, report);
 process.stdout.write(`\nwritten to ${out}\n`);

@@ -33,8 +33,9 @@ describe.skipIf(!found.k6)('stats.js under k6', () => {
     await Promise.all([edge?.child.stop(), strict?.child.stop()]);
   });
 
-  // 40 players reporting every 2 s for 12 s: 240 reports, all from 127.0.0.1.
-  const settings = (target: EdgeProcess) => ({ STATS_URL: `${target.url}/stats`, VUS: 40, DURATION: '12s', REPORT_SECONDS: 2 });
+  // 40 players reporting every 2 s for 12 s: 240 reports, all from 127.0.0.1. Latency is not what these
+  // runs are about, and the machine is shared: a wide p95 bound.
+  const settings = (target: EdgeProcess) => ({ STATS_URL: `${target.url}/stats`, VUS: 40, DURATION: '12s', REPORT_SECONDS: 2, REPORT_P95_MS: 1000 });
 
   it.concurrent('passes against an edge with default limits: every report from one address counted', async ({ expect }) => {
     const run = await runK6(k6, 'stats.js', { env: settings(edge), timeoutMs: 60_000 });

@@ -147,10 +147,11 @@ export default function () {
           );
         } else if (message.answer) {
           answersReceived.add(1);
-          answers++;
           // Routed right: to the VU that made the offer, for that offer, once, from another peer.
           const names = (message.answer.sdp || '').indexOf(`a=shoal-answers:${message.offer_id}\r\n`) >= 0;
-          answerRouted.add(pending[message.offer_id] === true && names && message.peer_id !== peerId);
+          const routed = pending[message.offer_id] === true && names && message.peer_id !== peerId;
+          answerRouted.add(routed);
+          if (routed) answers++;
           delete pending[message.offer_id];
         } else if (message.interval !== undefined) {
           announceFailed.add(false);
