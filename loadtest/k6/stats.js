@@ -99,4 +99,6 @@ export default function () {
     if (accepted && String(res.body).indexOf('"counted":true') >= 0) counted.add(1);
     sleep(boundedSeconds(REPORT_SECONDS * (0.9 + Math.random() * 0.2), RUN_SECONDS));
   }
+  // The run is over: wait for k6 to stop this VU rather than start an empty iteration.
+  if (secondsLeft(RUN_SECONDS) < 0.5) idleUntilEnd(RUN_SECONDS);
 }

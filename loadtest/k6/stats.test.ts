@@ -45,6 +45,8 @@ describe.skipIf(!found.k6)('stats.js under k6', () => {
     expect(counted).toBeGreaterThanOrEqual(40 * 5);
     expect(counted).toBeLessThanOrEqual(40 * 7);
     expect(stat(run, 'checks', 'fails')).toBe(0);
+    // One iteration per player session, each lasting until the run ended.
+    expect(stat(run, 'iterations', 'count')).toBe(40);
     // What k6 saw counted is what the edge counted.
     expect(await reportsCounted(edge)).toBe(counted);
     expect(run.seconds).toBeLessThan(22);

@@ -169,9 +169,10 @@ export default function () {
   if (upgraded) {
     failedInARow = 0;
     for (let i = 0; i < expectedAnswers; i++) offerAnswered.add(i < answers);
-    return;
+  } else {
+    failedInARow++;
+    sleep(boundedSeconds(Math.min(30, 2 ** (failedInARow - 1)) * (0.5 + Math.random()), RUN_SECONDS));
   }
-  failedInARow++;
-  const backOff = Math.min(30, 2 ** (failedInARow - 1)) * (0.5 + Math.random());
-  if (secondsLeft(RUN_SECONDS) > 0) sleep(boundedSeconds(backOff, RUN_SECONDS));
+  // The run is over: wait for k6 to stop this VU rather than start an empty iteration.
+  if (secondsLeft(RUN_SECONDS) < QUIET_SECONDS + 1) idleUntilEnd(RUN_SECONDS);
 }

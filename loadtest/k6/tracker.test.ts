@@ -94,6 +94,8 @@ describe.skipIf(!found.k6)('tracker.js under k6', () => {
     expect(run.failedThresholds, run.output).toEqual([]);
     expect(run.code, run.output).toBe(0);
     expect(stat(run, 'checks', 'passes')).toBe(6);
+    // One iteration per connection, each lasting until the run ended.
+    expect(stat(run, 'iterations', 'count')).toBe(6);
     expect(stat(run, 'shoal_offers_received', 'count')).toBeGreaterThan(50);
     expect(stat(run, 'shoal_answer_routed', 'value')).toBe(1);
     expect(stat(run, 'shoal_answers_received', 'count')).toBe(stat(run, 'shoal_offers_received', 'count'));

@@ -21,7 +21,7 @@
 import { check, sleep } from 'k6';
 import http from 'k6/http';
 import { Counter, Trend } from 'k6/metrics';
-import { boundedSeconds, durationSeconds, idleUntilEnd } from './lib/run-time.js';
+import { boundedSeconds, durationSeconds, idleUntilEnd, secondsLeft } from './lib/run-time.js';
 
 const BASE_URL = __ENV.BASE_URL || 'http://localhost:8000';
 const STREAM = __ENV.STREAM || '/live/demo/master.m3u8';
@@ -153,4 +153,6 @@ export default function () {
   }
   const seconds = watched();
   if (!ended && seconds >= 5 * target) livePace.add(newMediaSeconds / seconds);
+  // The run is over: wait for k6 to stop this VU rather than start an empty iteration.
+  if (secondsLeft(RUN_SECONDS) < 1) idleUntilEnd(RUN_SECONDS);
 }
