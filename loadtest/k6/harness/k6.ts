@@ -29,8 +29,8 @@ function versionOf(path: string): string | undefined {
   }
 }
 
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+function onPath(name: string, path: string | undefined): string | undefined {
+  for (const dir of (path ?? '').split(delimiter)) {
     if (dir === '') continue;
     const candidate = join(dir, name);
     if (existsSync(candidate)) return candidate;
@@ -38,18 +38,21 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
-const newer = (a: string, b: string): boolean => {
+/** True when version `a` is `b` or newer. */
+export function atLeast(a: string, b: string): boolean {
   const [x, y] = [a, b].map((v) => v.split('.').map(Number));
   for (let i = 0; i < 3; i++) if (x![i] !== y![i]) return x![i]! > y![i]!;
   return true;
-};
+}
+
+export type K6Lookup = { k6: K6Binary; why?: undefined } | { k6?: undefined; why: string };
 
 /**
- * k6 from `SHOAL_K6` (a path), else `k6` on PATH, else `../shared/tools/k6` beside the project. Undefined,
- * with the reason in `why`, when none of them exists or runs, or it is older than MIN_K6_VERSION.
+ * k6 from `SHOAL_K6` (a path), else `k6` on PATH, else `../shared/tools/k6` beside the project: the first of
+ * them that runs and is MIN_K6_VERSION or newer. Without one, `why` says what was tried.
  */
-export function findK6(): { k6: K6Binary; why?: undefined } | { k6?: undefined; why: string } {
-  const candidates = [process.env.SHOAL_K6, onPath('k6'), join(REPO_ROOT, '..', 'shared', 'tools', 'k6')].filter((c): c is string => c !== undefined && c !== '');
+export function findK6(env: NodeJS.ProcessEnv = process.env, root: string = REPO_ROOT): K6Lookup {
+  const candidates = [env.SHOAL_K6, onPath('k6', env.PATH), join(root, '..', 'shared', 'tools', 'k6')].filter((c): c is string => c !== undefined && c !== '');
   const tried: string[] = [];
   for (const path of candidates) {
     if (!existsSync(path)) {
@@ -58,7 +61,7 @@ export function findK6(): { k6: K6Binary; why?: undefined } | { k6?: undefined; 
     }
     const version = versionOf(path);
     if (version === undefined) tried.push(`${path} (does not run)`);
-    else if (!newer(version, MIN_K6_VERSION)) tried.push(`${path} (v${version}, older than v${MIN_K6_VERSION})`);
+    else if (!atLeast(version, MIN_K6_VERSION)) tried.push(`${path} (v${version}, older than v${MIN_K6_VERSION})`);
     else return { k6: { path, version } };
   }
   return { why: `no k6 v${MIN_K6_VERSION} or newer: install k6 (https://grafana.com/docs/k6/latest/set-up/install-k6/) or set SHOAL_K6=/path/to/k6; tried ${tried.join(', ')}` };
