@@ -94,14 +94,19 @@ describe.skipIf(!found.k6)('tracker.js under k6', () => {
     expect(run.failedThresholds, run.output).toEqual([]);
     expect(run.code, run.output).toBe(0);
     expect(stat(run, 'checks', 'passes')).toBe(6);
-    // One iteration per connection, each lasting until the run ended.
-    expect(stat(run, 'iterations', 'count')).toBe(6);
+    // One iteration per session, lasting until the run ended (one more per VU at most, should k6 notice the
+    // end late): no empty iterations in a loop, which made hundreds.
+    expect(stat(run, 'iterations', 'count')).toBeGreaterThanOrEqual(6);
+    expect(stat(run, 'iterations', 'count')).toBeLessThanOrEqual(2 * 6);
     expect(stat(run, 'shoal_offers_received', 'count')).toBeGreaterThan(50);
     expect(stat(run, 'shoal_answer_routed', 'value')).toBe(1);
     expect(stat(run, 'shoal_answers_received', 'count')).toBe(stat(run, 'shoal_offers_received', 'count'));
     expect(stat(run, 'shoal_offer_answered', 'passes')).toBeGreaterThan(50);
     expect(stat(run, 'shoal_announce_failed', 'passes')).toBe(0);
-    expect(run.seconds).toBeLessThan(22);
+    // Ended on time by k6's clock (each VU's last iteration waits half a second past the end), none cut off.
+    expect(run.runSeconds).toBeGreaterThanOrEqual(12);
+    expect(run.runSeconds).toBeLessThan(12 + 2);
+    expect(run.interruptedIterations).toBe(0);
   });
 
   it.concurrent('fails with no tracker behind the URL, and backs off instead of retrying in a loop', async ({ expect }) => {
@@ -122,7 +127,7 @@ describe.skipIf(!found.k6)('tracker.js under k6', () => {
     expect(run.failedThresholds.sort()).toEqual(['shoal_answers_received: count>0', 'shoal_offer_answered: rate>0.95', 'shoal_offers_received: count>0']);
     // It connected and announced all along; only relaying was missing.
     expect(stat(run, 'checks', 'passes')).toBe(3);
-    expect(silentAnnounces).toBeGreaterThanOrEqual(3 * 4);
+    expect(silentAnnounces).toBeGreaterThanOrEqual(3 * 3);
   });
 
   it.concurrent('fails against a tracker that delivers answers to the wrong peer', async ({ expect }) => {

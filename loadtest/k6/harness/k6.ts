@@ -80,6 +80,9 @@ export interface K6Run {
   readonly metrics: Record<string, K6Metric>;
   /** `metric: expression` of every threshold that failed. */
   readonly failedThresholds: string[];
+  /** The run's length by k6's own clock (its last progress line), and the iterations it interrupted. */
+  readonly runSeconds: number;
+  readonly interruptedIterations: number;
   /** The end-of-test summary k6 printed (the metrics block). */
   readonly summary: string;
 }
@@ -105,7 +108,7 @@ function summaryOf(output: string): string {
 export async function runK6(k6: K6Binary, script: string, options: K6RunOptions): Promise<K6Run> {
   const dir = await mkdtemp(join(tmpdir(), 'shoal-k6-'));
   const exportPath = join(dir, 'summary.json');
-  const args = ['run', '--quiet', '--no-color', '--summary-export', exportPath, '--summary-trend-stats', 'avg,min,med,p(5),p(95),max'];
+  const args = ['run', '--no-color', '--summary-export', exportPath, '--summary-trend-stats', 'avg,min,med,p(5),p(95),max'];
   for (const [name, value] of Object.entries(options.env ?? {})) args.push('-e', `${name}=${value}`);
   args.push(join(K6_SCRIPTS, script));
   const started = Date.now();
@@ -129,7 +132,18 @@ export async function runK6(k6: K6Binary, script: string, options: K6RunOptions)
         .filter(([, failed]) => failed)
         .map(([expression]) => `${name}: ${expression}`),
     );
-    return { code, output, seconds: (Date.now() - started) / 1000, metrics, failedThresholds, summary: summaryOf(output) };
+    // k6's progress lines: "running (1m02.5s), 0/4 VUs, 4 complete and 0 interrupted iterations".
+    const progress = [...output.matchAll(/running \((?:(\d+)m)?([\d.]+)s\), \d+\/\d+ VUs, \d+ complete and (\d+) interrupted iterations/g)].pop();
+    return {
+      code,
+      output,
+      seconds: (Date.now() - started) / 1000,
+      metrics,
+      failedThresholds,
+      summary: summaryOf(output),
+      runSeconds: progress ? Number(progress[1] ?? 0) * 60 + Number(progress[2]) : Number.NaN,
+      interruptedIterations: progress ? Number(progress[3]) : Number.NaN,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -36,5 +36,5 @@ export function boundedSeconds(seconds, scenarioSeconds) {
  * during the sleep instead of starting empty iterations in a tight loop.
  */
 export function idleUntilEnd(scenarioSeconds) {
-  sleep(Math.max(0, secondsLeft(scenarioSeconds)) + 0.25);
+  sleep(Math.max(0, secondsLeft(scenarioSeconds)) + 0.5);
 }
