@@ -49,7 +49,7 @@ try {
   process.stdout.write(
     section(`viewers.js: ${VIEWERS} viewers of a live stream through the edge`, `-e VUS=${VIEWERS} -e RAMP=${RAMP}s -e DURATION=${SECONDS - RAMP}s viewers.js`, viewers, [
       `segments fetched ${int(stat(viewers, 'shoal_segments_fetched', 'count'))} in ${int(stat(viewers, 'shoal_viewing_sessions', 'count'))} viewing sessions; segment download p95 ${ms(stat(viewers, 'shoal_segment_duration', 'p(95)'))}`,
-      `live pace (new media seconds fetched per second watched) p5 ${stat(viewers, 'shoal_live_pace', 'p(5)').toFixed(2)}, median ${stat(viewers, 'shoal_live_pace', 'med').toFixed(2)}; failed requests ${(100 * stat(viewers, 'http_req_failed', 'value')).toFixed(2)} %`,
+      `behind live (wall clock less new media fetched, less one target duration) p95 ${stat(viewers, 'shoal_live_behind_seconds', 'p(95)').toFixed(2)} s, max ${stat(viewers, 'shoal_live_behind_seconds', 'max').toFixed(2)} s; failed requests ${(100 * stat(viewers, 'http_req_failed', 'value')).toFixed(2)} %`,
     ]),
   );
 
