@@ -12,9 +12,17 @@ export interface EdgeServer {
   close(): Promise<void>;
 }
 
+/** How long an idle keep-alive connection stays open. */
+export const KEEP_ALIVE_MS = 65_000;
+
 /** Listens with an edge's request and upgrade handlers, on one server. Port 0 picks a free port. */
 export async function startEdgeServer(edge: Edge, port: number, host = '127.0.0.1'): Promise<EdgeServer> {
   const server = createServer(edge.handleRequest);
+  // Players reuse one connection for a request every few seconds (stats every 5 s, playlists every target
+  // duration). Node's default closes idle connections after 5 s, which races with those requests and
+  // resets some of them; keep connections longer than load balancers' usual 60 s, so they close first.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   server.on('upgrade', edge.handleUpgrade);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
