@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { findK6, runK6, stat, type K6Run } from '../k6/harness/k6.js';
 import { LivePublisher } from '../k6/harness/live-publisher.js';
 import { startEdgeProcess, startOriginProcess } from '../k6/harness/stack.js';
@@ -29,8 +30,19 @@ const ms = (value: number) => `${value.toFixed(1)} ms`;
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
 const verdict = (run: K6Run) => (run.code === 0 ? 'all thresholds passed' : `exit ${run.code}, failed: ${run.failedThresholds.join('; ') || 'no threshold (see output)'}`);
 
-function section(title: string, command: string, run: K6Run, figures: string[]): string {
-  return [`${title}`, `  k6 run ${command}`, ...figures.map((f) => `  ${f}`), `  ${verdict(run)}, ${run.seconds.toFixed(0)} s`, '', run.summary, ''].join('\n');
+/** Latency figures depend on what else the machine runs: each run says how busy it was. */
+const load = () => loadavg()[0]!.toFixed(2);
+
+function section(title: string, command: string, run: K6Run, loadBefore: string, figures: string[]): string {
+  return [
+    `${title}`,
+    `  k6 run ${command}`,
+    ...figures.map((f) => `  ${f}`),
+    `  ${verdict(run)}, ${run.seconds.toFixed(0)} s; load average (1 min) ${loadBefore} before, ${load()} after`,
+    '',
+    run.summary,
+    '',
+  ].join('\n');
 }
 
 const origin = await startOriginProcess();
@@ -45,29 +57,32 @@ try {
   process.stdout.write(`k6 v${k6.version} scripts against a real origin and edge on loopback, ${SECONDS} s each (${machineFacts()})\n\n`);
 
   const viewersEnv = { BASE_URL: edge.url, STREAM: '/live/bench/master.m3u8', VUS: VIEWERS, RAMP: `${RAMP}s`, DURATION: `${SECONDS - RAMP}s` };
+  const viewersLoad = load();
   const viewers = await runK6(k6, 'viewers.js', { env: viewersEnv, timeoutMs: (SECONDS + 60) * 1000 });
   process.stdout.write(
-    section(`viewers.js: ${VIEWERS} viewers of a live stream through the edge`, `-e VUS=${VIEWERS} -e RAMP=${RAMP}s -e DURATION=${SECONDS - RAMP}s viewers.js`, viewers, [
+    section(`viewers.js: ${VIEWERS} viewers of a live stream through the edge`, `-e VUS=${VIEWERS} -e RAMP=${RAMP}s -e DURATION=${SECONDS - RAMP}s viewers.js`, viewers, viewersLoad, [
       `segments fetched ${int(stat(viewers, 'shoal_segments_fetched', 'count'))} in ${int(stat(viewers, 'shoal_viewing_sessions', 'count'))} viewing sessions; segment download p95 ${ms(stat(viewers, 'shoal_segment_duration', 'p(95)'))}`,
       `behind live (wall clock less new media fetched, less one target duration) p95 ${stat(viewers, 'shoal_live_behind_seconds', 'p(95)').toFixed(2)} s, max ${stat(viewers, 'shoal_live_behind_seconds', 'max').toFixed(2)} s; failed requests ${(100 * stat(viewers, 'http_req_failed', 'value')).toFixed(2)} %`,
     ]),
   );
 
   const trackerEnv = { TRACKER_URL: edge.trackerUrl, VUS: PEERS, SWARMS: Math.max(1, Math.round(PEERS / 50)), RAMP: `${RAMP}s`, DURATION: `${SECONDS - RAMP}s` };
+  const trackerLoad = load();
   const tracker = await runK6(k6, 'tracker.js', { env: trackerEnv, timeoutMs: (SECONDS + 60) * 1000 });
   process.stdout.write(
-    section(`tracker.js: ${PEERS} peers in ${trackerEnv.SWARMS} swarms`, `-e VUS=${PEERS} -e SWARMS=${trackerEnv.SWARMS} -e RAMP=${RAMP}s -e DURATION=${SECONDS - RAMP}s tracker.js`, tracker, [
+    section(`tracker.js: ${PEERS} peers in ${trackerEnv.SWARMS} swarms`, `-e VUS=${PEERS} -e SWARMS=${trackerEnv.SWARMS} -e RAMP=${RAMP}s -e DURATION=${SECONDS - RAMP}s tracker.js`, tracker, trackerLoad, [
       `offers relayed ${int(stat(tracker, 'shoal_offers_received', 'count'))}, relay p95 ${ms(stat(tracker, 'shoal_offer_relay_ms', 'p(95)'))}; answers routed back ${int(stat(tracker, 'shoal_answers_received', 'count'))} (${(100 * stat(tracker, 'shoal_answer_routed', 'value')).toFixed(2)} % to the right offer)`,
       `offers answered ${(100 * stat(tracker, 'shoal_offer_answered', 'value')).toFixed(2)} %; announces failed ${(100 * stat(tracker, 'shoal_announce_failed', 'value')).toFixed(2)} %`,
     ]),
   );
 
   const statsEnv = { STATS_URL: `${edge.url}/stats`, VUS: PLAYERS, DURATION: `${SECONDS}s` };
+  const statsLoad = load();
   const stats = await runK6(k6, 'stats.js', { env: statsEnv, timeoutMs: (SECONDS + 60) * 1000 });
   const counted = stat(stats, 'shoal_reports_counted', 'count');
   const sent = stat(stats, 'http_reqs', 'count');
   process.stdout.write(
-    section(`stats.js: ${PLAYERS} players behind one address (127.0.0.1, no X-Forwarded-For), one report each per 5 s`, `-e VUS=${PLAYERS} -e DURATION=${SECONDS}s stats.js`, stats, [
+    section(`stats.js: ${PLAYERS} players behind one address (127.0.0.1, no X-Forwarded-For), one report each per 5 s`, `-e VUS=${PLAYERS} -e DURATION=${SECONDS}s stats.js`, stats, statsLoad, [
       `reports counted ${int(counted)} of ${int(sent)} sent (${((100 * counted) / sent).toFixed(2)} %), ${(counted / SECONDS).toFixed(1)}/s for ${(PLAYERS / 5).toFixed(0)}/s sent by the players; p95 ${ms(stat(stats, 'http_req_duration', 'p(95)'))}`,
     ]),
   );
