@@ -5,7 +5,7 @@ import { sleep, startTestEdge, type TestEdge } from './helpers.js';
 
 /**
  * Players send a request on one connection every few seconds (stats every 5 s). A server that closes idle
- * connections after 5 s, Node's default, races with them and resets some: k6 saw 2–6 % of 1,000 players'
+ * connections after 5 s, Node's default, races with them and resets some: k6 saw 2–7 % of 1,000 players'
  * reports fail with "connection reset by peer" on a busy machine. The edge keeps connections open longer.
  */
 
