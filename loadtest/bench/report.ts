@@ -20,6 +20,7 @@ const BENCHES = [
     args: ['--viewers', process.env.SHOAL_BENCH_VIEWERS ?? '30', '--duration', '60', '--ramp', '15'],
     baseline: 'the same viewers over HTTP alone, and the theoretical offload limit',
   },
+  { name: 'Any origin', script: 'loadtest/bench/any-origin.ts', args: [], baseline: "the same swarm through the edge in front of Shoal's own origin" },
 ];
 
 function run(script: string, args: string[]): Promise<{ code: number | null; output: string; seconds: number }> {

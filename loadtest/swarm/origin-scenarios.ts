@@ -32,6 +32,8 @@ export interface OffloadFigures {
   readonly missedDeadlines: number;
   readonly corruptSegments: number;
   readonly segmentsPlayedMin: number;
+  /** Distinct segments any viewer loaded, warm-up included. */
+  readonly segmentsLoaded: number;
 }
 
 export interface AttackFigures {
@@ -101,6 +103,7 @@ export async function measureOffload(target: SwarmTarget, options: { viewers: nu
       missedDeadlines: reports.reduce((sum, r) => sum + r.missedDeadlines, 0),
       corruptSegments: figures.corruptSegments,
       segmentsPlayedMin: Math.min(...reports.map((r) => r.segmentsPlayed)),
+      segmentsLoaded: new Set(loads.map((l) => l.sequence)).size,
     };
   } finally {
     for (const viewer of viewers) viewer.stop();
