@@ -399,8 +399,8 @@ export class EdgeCache implements EdgeModule {
     };
     if (this.digests && this.annotates(key, entry.contentType)) {
       const annotated = await this.digests.annotate(key, entry.body.toString('utf8'));
-      const body = Buffer.from(annotated.text, 'utf8');
-      if (!body.equals(entry.body) || !annotated.complete) {
+      if (annotated.text !== undefined) {
+        const body = Buffer.from(annotated.text, 'utf8');
         object = {
           ...object,
           kind: 'playlist',

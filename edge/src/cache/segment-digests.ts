@@ -54,7 +54,8 @@ interface Entry {
 
 /** What `annotate` answers: the playlist to serve, and whether every segment in it carries its digest. */
 export interface AnnotatedPlaylist {
-  readonly text: string;
+  /** Undefined when the playlist is served as the origin wrote it (tagged already, master, not a playlist). */
+  readonly text: string | undefined;
   readonly complete: boolean;
 }
 
@@ -122,7 +123,7 @@ export class SegmentDigests {
    */
   async annotate(playlistKey: string, text: string): Promise<AnnotatedPlaylist> {
     const scanned = scanMediaPlaylist(text);
-    if (!scanned || scanned.hasDigests || scanned.segments.length === 0 || this.closed) return { text, complete: true };
+    if (!scanned || scanned.hasDigests || scanned.segments.length === 0 || this.closed) return { text: undefined, complete: true };
     const keys: (string | undefined)[] = [];
     for (const segment of scanned.segments) {
       const source = this.sourceOf(playlistKey, segment.uri);
