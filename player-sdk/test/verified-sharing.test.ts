@@ -9,7 +9,7 @@ import { SegmentServer } from './segment-server.js';
 /**
  * With the default options, a segment whose playlist carries no digest never comes from a peer, even
  * when a connected peer holds it: only verifiable bytes are shared. A segment with a digest next to it
- * still does.
+ * still does. And viewers whose CDN URLs differ (tokens, hostnames) still meet.
  */
 
 let engines: ShoalEngine[] = [];
@@ -22,12 +22,13 @@ afterEach(async () => {
   server = undefined;
 });
 
-function engine(hub: MemorySignalingHub): ShoalEngine {
+function engine(hub: MemorySignalingHub, options: Partial<EngineOptions> = {}): ShoalEngine {
   const created = new ShoalEngine({
     RTCPeerConnection: RTCPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
     signaling: hub.signaling(),
     iceServers: [],
     announceIntervalSeconds: 1,
+    ...options,
   });
   engines.push(created);
   return created;
@@ -70,5 +71,30 @@ describe('segments without a digest', () => {
     expect(server.requests.get('/seg1.ts')).toBe(2);
     expect(server.requests.get('/seg0.ts')).toBe(1);
     expect(server.requests.get('/seg2.ts')).toBe(1);
+  });
+});
+
+describe('viewers with different CDN URLs for one rendition', () => {
+  it('meet in one swarm and share verified segments', async () => {
+    server = new SegmentServer(2);
+    await server.start();
+    const hub = new MemorySignalingHub();
+    const port = new URL(server.url).port;
+    // Per-viewer token, per-viewer hostname, and a name=value path token; the bytes are the same.
+    const first = engine(hub);
+    const second = engine(hub);
+    const other = engine(hub, { swarmId: 'another-site' });
+    const firstUrl = `http://127.0.0.1:${port}/live/news/index.m3u8?token=viewer-1`;
+    const secondUrl = `http://localhost:${port}/bcdn_token=Zx81&expires=1700000000/live/news/index.m3u8?token=viewer-2`;
+    const refs = [server.segment(0), server.segment(1)];
+    await first.updatePlaylist(firstUrl, refs, false);
+    await second.updatePlaylist(secondUrl, refs, false);
+    await other.updatePlaylist(firstUrl, refs, false);
+    await until('the two viewers to connect', () => first.peerCount() === 1 && second.peerCount() === 1);
+    await first.loadSegment(firstUrl, refs[1]!, first.options.now());
+    const loaded = await second.loadSegment(secondUrl, refs[1]!, second.options.now() + 10_000);
+    expect(loaded.bytesFrom.p2p).toBe(server.bytes.get('/seg1.ts')!.length);
+    // A swarmId keeps another site's viewers of the same path apart.
+    expect(other.peerCount()).toBe(0);
   });
 });
