@@ -407,6 +407,8 @@ export class EdgeCache implements EdgeModule {
           size: body.length,
           body,
           etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+          // Changed when a digest was added, for clients that revalidate by date alone.
+          lastModified: new Date(Math.max(entry.lastModified.getTime(), annotated.taggedAt)),
           // Tags still missing will appear in a later copy: nobody may keep this one.
           cacheControl: annotated.complete ? entry.cacheControl : 'no-cache',
         };

@@ -57,6 +57,8 @@ export interface AnnotatedPlaylist {
   /** Undefined when the playlist is served as the origin wrote it (tagged already, master, not a playlist). */
   readonly text: string | undefined;
   readonly complete: boolean;
+  /** When the newest digest in it was computed (`now` clock), so the playlist's Last-Modified can move with it. */
+  readonly taggedAt: number;
 }
 
 const entryKey = (source: Entry['source'], range: NamedSegment['byteRange']): string =>
@@ -123,7 +125,7 @@ export class SegmentDigests {
    */
   async annotate(playlistKey: string, text: string): Promise<AnnotatedPlaylist> {
     const scanned = scanMediaPlaylist(text);
-    if (!scanned || scanned.hasDigests || scanned.segments.length === 0 || this.closed) return { text: undefined, complete: true };
+    if (!scanned || scanned.hasDigests || scanned.segments.length === 0 || this.closed) return { text: undefined, complete: true, taggedAt: 0 };
     const keys: (string | undefined)[] = [];
     for (const segment of scanned.segments) {
       const source = this.sourceOf(playlistKey, segment.uri);
@@ -135,8 +137,13 @@ export class SegmentDigests {
     // Those players want first: the newest of a live playlist, the first of a VOD one.
     const first = (scanned.live ? [...keys].reverse() : keys).filter((key) => key !== undefined && this.entries.peek(key)?.tag === undefined);
     await this.waitForRecent(first.slice(0, this.options.maxConcurrent));
-    const tags = keys.map((key) => (key === undefined ? undefined : this.entries.get(key)?.tag));
-    return { text: annotateWithDigests(text, tags), complete: tags.every((tag) => tag !== undefined) };
+    let taggedAt = 0;
+    const tags = keys.map((key) => {
+      const entry = key === undefined ? undefined : this.entries.get(key);
+      if (entry?.tag !== undefined) taggedAt = Math.max(taggedAt, entry.since);
+      return entry?.tag;
+    });
+    return { text: annotateWithDigests(text, tags), complete: tags.every((tag) => tag !== undefined), taggedAt };
   }
 
   /** Whether `key` is an origin object some media playlist names as a segment (and the edge hashes). */
@@ -148,7 +155,12 @@ export class SegmentDigests {
   stored(key: string, body: Buffer): void {
     for (const entryKeyOf of this.byOriginKey.get(key) ?? []) {
       const entry = this.entries.peek(entryKeyOf);
-      if (entry?.state === 'hashed') entry.tag = this.digest(body, entry.byteRange) ?? entry.tag;
+      if (entry?.state !== 'hashed') continue;
+      const tag = this.digest(body, entry.byteRange) ?? entry.tag;
+      if (tag !== entry.tag) {
+        entry.tag = tag;
+        entry.since = this.options.now();
+      }
     }
   }
 
