@@ -1,5 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createEdge, startEdgeServer } from '@shoal/edge';
+import { fetchMediaPlaylist } from '../../loadtest/swarm/media-playlist.js';
 import { ShoalEngine } from '../src/core/engine.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from '../src/core/options.js';
 import type { SegmentRef } from '../src/core/segment.js';
@@ -9,17 +16,21 @@ import { SegmentServer } from './segment-server.js';
 /**
  * With the default options, a segment whose playlist carries no digest never comes from a peer, even
  * when a connected peer holds it: only verifiable bytes are shared. A segment with a digest next to it
- * still does. And viewers whose CDN URLs differ (tokens, hostnames) still meet.
+ * still does. Viewers whose CDN URLs differ (tokens, hostnames) still meet. And through a real edge in
+ * front of an origin that writes no digests, segments the edge could not fetch (missing, too slow) are
+ * the untagged, HTTP-only ones, and playback goes on past them.
  */
 
 let engines: ShoalEngine[] = [];
 let server: SegmentServer | undefined;
+const cleanups: (() => Promise<unknown>)[] = [];
 
 afterEach(async () => {
   for (const engine of engines) engine.destroy();
   engines = [];
   await server?.stop();
   server = undefined;
+  while (cleanups.length > 0) await cleanups.pop()!();
 });
 
 function engine(hub: MemorySignalingHub, options: Partial<EngineOptions> = {}): ShoalEngine {
@@ -96,5 +107,78 @@ describe('viewers with different CDN URLs for one rendition', () => {
     expect(loaded.bytesFrom.p2p).toBe(server.bytes.get('/seg1.ts')!.length);
     // A swarmId keeps another site's viewers of the same path apart.
     expect(other.peerCount()).toBe(0);
+  });
+});
+
+describe('segments the edge cannot fetch', () => {
+  it('stay untagged and come over HTTP only, and playback goes on past them', async () => {
+    // An origin that writes no digests, with one segment missing and one slower than the edge will wait.
+    const bodies = Array.from({ length: 6 }, () => randomBytes(120_000));
+    const requests = new Map<string, number>();
+    let playlist = '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-PLAYLIST-TYPE:VOD\n';
+    for (let i = 0; i < 6; i++) playlist += `#EXTINF:2.0,\nseg${i}.ts\n`;
+    playlist += '#EXT-X-ENDLIST\n';
+    const origin = createServer((req, res) => {
+      requests.set(req.url!, (requests.get(req.url!) ?? 0) + 1);
+      if (req.url === '/vod/film/index.m3u8') return void res.writeHead(200, { 'Content-Type': 'application/vnd.apple.mpegurl' }).end(playlist);
+      const match = /^\/vod\/film\/seg(\d)\.ts$/.exec(req.url!);
+      if (!match || match[1] === '2') return void res.writeHead(404).end();
+      const send = (): void => void res.writeHead(200, { 'Content-Type': 'video/mp2t' }).end(bodies[Number(match[1])]);
+      if (match[1] === '3') setTimeout(send, 1_500);
+      else send();
+    });
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      origin.closeAllConnections();
+      await new Promise((resolve) => origin.close(resolve));
+    });
+    const edge = await startEdgeServer(
+      await createEdge({ originUrl: `http://127.0.0.1:${(origin.address() as AddressInfo).port}`, digestWaitMs: 300 }, { logger: pino({ level: 'silent' }) }),
+      0,
+      '127.0.0.1',
+    );
+    cleanups.push(() => edge.close());
+    const viewer = (): ShoalEngine => {
+      const created = new ShoalEngine({
+        trackerUrl: edge.trackerUrl,
+        RTCPeerConnection: RTCPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
+        WebSocket: WebSocket as unknown as EngineOptions['WebSocket'],
+        iceServers: [],
+        announceIntervalSeconds: 1,
+      });
+      engines.push(created);
+      return created;
+    };
+    const url = `${edge.url}/vod/film/index.m3u8`;
+    const fetched = await fetchMediaPlaylist(url);
+    // The player's copy: tags for what the edge hashed in time, none for the missing and the slow segment.
+    expect(fetched.segments.map((segment) => segment.digest !== undefined)).toEqual([true, true, false, false, true, true]);
+    const [first, second] = [viewer(), viewer()];
+    for (const player of [first, second]) await player.updatePlaylist(url, fetched.segments, false);
+    await until('the two viewers to connect', () => first.peerCount() === 1 && second.peerCount() === 1);
+
+    /** Plays the segments in order as a player would: a segment that fails is skipped, the next one loads. */
+    const play = async (player: ShoalEngine): Promise<{ sequence: number; http: number; p2p: number; failed: boolean }[]> => {
+      const out: { sequence: number; http: number; p2p: number; failed: boolean }[] = [];
+      for (const segment of fetched.segments) {
+        try {
+          const loaded = await player.loadSegment(url, segment, player.options.now() + 8_000);
+          expect(Buffer.from(loaded.bytes).equals(bodies[segment.sequence]!)).toBe(true);
+          out.push({ sequence: segment.sequence, ...loaded.bytesFrom, failed: false });
+        } catch {
+          out.push({ sequence: segment.sequence, http: 0, p2p: 0, failed: true });
+        }
+      }
+      return out;
+    };
+    const firstPlayed = await play(first);
+    const secondPlayed = await play(second);
+    expect(firstPlayed.map((s) => s.failed)).toEqual([false, false, true, false, false, false]);
+    expect(secondPlayed.map((s) => s.failed)).toEqual([false, false, true, false, false, false]);
+    // Tagged segments came from the first viewer; the untagged slow one over HTTP, though the first held it.
+    for (const i of [0, 1, 4, 5]) expect(secondPlayed[i]).toMatchObject({ http: 0, p2p: bodies[i]!.length });
+    expect(secondPlayed[3]).toMatchObject({ http: bodies[3]!.length, p2p: 0 });
+    // The edge's own fetch of the slow segment was the only one the origin saw.
+    expect(requests.get('/vod/film/seg3.ts')).toBe(1);
   });
 });
