@@ -31,3 +31,82 @@ describe('where the edge fetches a segment a playlist names', () => {
     expect(edge.sourceOf('/live/s/index.m3u8', 'http://127.0.0.1:9001/a/seg.ts')).toMatchObject({ kind: 'refused' });
   });
 });
+
+describe('the order and pace of segment fetches', () => {
+  /** A loader whose answers the test releases one by one. */
+  function controlledLoader() {
+    const asked: string[] = [];
+    const pending = new Map<string, (body: Buffer | undefined) => void>();
+    return {
+      asked,
+      release(key: string, body: Buffer | undefined): void {
+        pending.get(key)!(body);
+        pending.delete(key);
+      },
+      loader: {
+        fromOrigin: (key: string) =>
+          new Promise<Buffer | undefined>((resolve) => {
+            asked.push(key);
+            pending.set(key, resolve);
+          }),
+        fromHost: () => Promise.resolve(undefined),
+      },
+    };
+  }
+  const live = (first: number, count: number): string =>
+    '#EXTM3U\n#EXT-X-TARGETDURATION:2\n' + Array.from({ length: count }, (_, i) => `#EXTINF:2,\nseg${first + i}.ts\n`).join('');
+  const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('fetches the newest live segments first, a few at a time, and each once', async () => {
+    let now = 0;
+    const control = controlledLoader();
+    const digests = new SegmentDigests(
+      { originUrl: 'http://o', pathPrefixes: ['/live/'], allowedHosts: [], waitMs: 0, maxConcurrent: 2, retryMs: 1000, maxEntries: 100, now: () => now },
+      control.loader,
+    );
+    await digests.annotate('/live/s/index.m3u8', live(0, 5));
+    expect(control.asked).toEqual(['/live/s/seg4.ts', '/live/s/seg3.ts']);
+    control.release('/live/s/seg4.ts', Buffer.from('four'));
+    await flush();
+    expect(control.asked).toEqual(['/live/s/seg4.ts', '/live/s/seg3.ts', '/live/s/seg2.ts']);
+    // A new playlist names seg5: it jumps the queue of older ones.
+    await digests.annotate('/live/s/index.m3u8', live(1, 5));
+    control.release('/live/s/seg3.ts', Buffer.from('three'));
+    await flush();
+    expect(control.asked.slice(3)).toEqual(['/live/s/seg5.ts']);
+    for (const key of ['/live/s/seg2.ts', '/live/s/seg5.ts']) control.release(key, Buffer.from(key));
+    await flush();
+    for (const key of ['/live/s/seg1.ts']) control.release(key, undefined);
+    await flush();
+    // seg0 left the playlist but was still queued: it is fetched all the same, once.
+    expect(control.asked.filter((k) => k === '/live/s/seg0.ts')).toHaveLength(1);
+    control.release('/live/s/seg0.ts', Buffer.from('zero'));
+    await flush();
+    const text = (await digests.annotate('/live/s/index.m3u8', live(1, 5))).text!;
+    expect(text.match(/#EXT-X-SHOAL-DIGEST/g)).toHaveLength(4);
+    expect(text).toContain('#EXTINF:2,\nseg1.ts'); // failed: untagged...
+    expect(control.asked.filter((k) => k === '/live/s/seg1.ts')).toHaveLength(1); // ...and not retried before retryMs
+    now += 1000;
+    await digests.annotate('/live/s/index.m3u8', live(1, 5));
+    expect(control.asked.filter((k) => k === '/live/s/seg1.ts')).toHaveLength(2);
+    for (const key of ['/live/s/seg2.ts', '/live/s/seg3.ts', '/live/s/seg4.ts', '/live/s/seg5.ts']) expect(control.asked.filter((k) => k === key)).toHaveLength(1);
+    digests.close();
+  });
+
+  it('holds a playlist answer no longer than waitMs after a fetch started', async () => {
+    const control = controlledLoader();
+    const digests = new SegmentDigests(
+      { originUrl: 'http://o', pathPrefixes: ['/live/'], allowedHosts: [], waitMs: 150, maxConcurrent: 4, retryMs: 1000, maxEntries: 100, now: () => Date.now() },
+      control.loader,
+    );
+    const started = Date.now();
+    const answer = await digests.annotate('/live/s/index.m3u8', live(0, 1));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(answer).toMatchObject({ complete: false });
+    // Released in time, the digest is in the answer.
+    const second = digests.annotate('/live/s/index.m3u8', live(0, 2));
+    setTimeout(() => control.release('/live/s/seg1.ts', Buffer.from('one')), 20);
+    expect((await second).text).toContain('#EXT-X-SHOAL-DIGEST:SHA-256=');
+    digests.close();
+  });
+});
