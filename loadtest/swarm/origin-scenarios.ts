@@ -42,7 +42,11 @@ export interface AttackFigures {
   readonly rejected: number;
   /** Corrupted segments handed to a player (must be 0). */
   readonly corruptPlayed: number;
-  /** Honest viewers that received corrupted bytes, and how many of them banned the attacker. */
+  /**
+   * Honest viewers that received corrupted bytes from the attacker itself, and how many of them banned it.
+   * (A viewer can also receive them relayed, cut-through, by an honest peer still loading them: that peer
+   * retracts its copy when its own check fails, and is not banned.)
+   */
   readonly receivedCorrupt: number;
   readonly bannedAttacker: number;
   /** Peers banned that were not the attacker (must be 0). */
@@ -124,9 +128,11 @@ export async function measureAttack(target: SwarmTarget, options: { honest: numb
   const attacker = new SimulatedViewer('attacker', { playlistUrl: target.playlistUrl, engine: engineOptions(target, { fetch: corrupting, httpFetchersPerSegment: 99 }) });
   const honest = Array.from({ length: options.honest }, (_, i) => new SimulatedViewer(`honest-${i}`, { playlistUrl: target.playlistUrl, engine: engineOptions(target) }));
   const bans = new Map<SimulatedViewer, Set<string>>();
+  const reached = new Set<SimulatedViewer>();
   for (const viewer of honest) {
     bans.set(viewer, new Set());
     viewer.engine.on('peer-disconnected', (info) => info.reason === 'banned' && bans.get(viewer)!.add(info.peerId));
+    viewer.engine.on('integrity-failure', (info) => info.peers.includes(attacker.engine.peerId) && reached.add(viewer));
   }
   try {
     attacker.start();
@@ -136,7 +142,7 @@ export async function measureAttack(target: SwarmTarget, options: { honest: numb
     }
     await sleep(options.watchMs);
     const reports = honest.map((v) => v.report());
-    const receivers = honest.filter((_, i) => reports[i]!.integrityFailures > 0);
+    const receivers = [...reached];
     const http = reports.reduce((sum, r) => sum + r.httpBytes, 0);
     const p2p = reports.reduce((sum, r) => sum + r.p2pBytes, 0);
     return {

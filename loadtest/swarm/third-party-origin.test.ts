@@ -67,6 +67,7 @@ describe('Shoal in front of nginx serving ffmpeg output', () => {
         `banned by ${figures.bannedAttacker} of the ${figures.receivedCorrupt} viewers it reached; honest offload ${(figures.honestOffloadRatio * 100).toFixed(1)} %`,
     );
     expect(figures.rejected).toBeGreaterThan(0);
+    expect(figures.receivedCorrupt).toBeGreaterThan(0);
     expect(figures.corruptPlayed).toBe(0);
     expect(figures.bannedAttacker).toBe(figures.receivedCorrupt);
     expect(figures.wrongBans).toBe(0);
