@@ -99,7 +99,7 @@ const rows: [string, (c: Column) => string][] = [
   ['stalls / missed deadlines', (c) => `${c.offload.stalls} / ${c.offload.missedDeadlines}`],
   ['origin requests per segment, max / mean (offload run)', (c) => `${num(c.originRequestsMax)} / ${num(c.originRequestsMean)}`],
   ['attack: corrupted segments rejected / played', (c) => `${c.attack.rejected} / ${c.attack.corruptPlayed}`],
-  ['attack: viewers reached / that banned it / wrong bans', (c) => `${c.attack.receivedCorrupt} / ${c.attack.bannedAttacker} / ${c.attack.wrongBans}`],
+  ['attack: viewers it reached / that banned it / wrong bans', (c) => `${c.attack.receivedCorrupt} / ${c.attack.bannedAttacker} / ${c.attack.wrongBans}`],
   ['attack: honest viewers offload', (c) => pct(c.attack.honestOffloadRatio)],
 ];
 const width = Math.max(...rows.map((r) => r[0].length));
@@ -107,3 +107,5 @@ console.log(`Any origin: ${VIEWERS} viewers through one edge, 2 s segments, 400 
 console.log(`  ${''.padEnd(width)}  ${"Shoal's origin".padStart(16)}  ${'nginx + ffmpeg'.padStart(16)}`);
 for (const [name, cell] of rows) console.log(`  ${name.padEnd(width)}  ${cell(shoal).padStart(16)}  ${cell(nginx).padStart(16)}`);
 console.log("  Origin requests: Shoal's origin from its metrics, over the segments viewers loaded (it keeps no per-segment log); nginx from its access log, every segment it served (the edge hashes all the playlist names).");
+// node-datachannel keeps native threads alive after every peer connection closed: end the run here.
+process.exit(0);
