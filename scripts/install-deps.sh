@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # chromium: browser tests; ffmpeg: a second, newer encoder for ingest tests (the npm one is 4.1);
-# redis-server: edge scale-out tests; prometheus: promtool checks and the end-to-end scrape test.
-PACKAGES=(chromium ffmpeg redis-server prometheus)
+# redis-server: edge scale-out tests; prometheus: promtool checks and the end-to-end scrape test;
+# nginx (with Debian ffmpeg): the third-party live origin Shoal's edge is tested in front of.
+PACKAGES=(chromium ffmpeg redis-server prometheus nginx)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -37,6 +37,29 @@ describe('shoal-edge command line', () => {
     expect(() => resolveEdgeOptions({ statsAddressReportsBurst: 1.5 })).toThrow('statsAddressReportsBurst');
   });
 
+  it('reads the options of an edge in front of an origin that writes no digests', () => {
+    const settings = parseEdgeCli(
+      ['--origin', 'http://packager:8080/', '--allow-segment-host', 'cdn.example', '--allow-segment-host', '127.0.0.1:9000', '--digest-wait-ms', '500'],
+      { SHOAL_SEGMENT_MAX_AGE: '30' },
+    );
+    expect(settings.edge).toMatchObject({
+      originUrl: 'http://packager:8080',
+      allowSegmentHosts: ['cdn.example', '127.0.0.1:9000'],
+      digestWaitMs: 500,
+      segmentMaxAgeSeconds: 30,
+    });
+    expect(settings.edge.segmentDigests).toBeUndefined();
+    expect(resolveEdgeOptions(settings.edge).segmentDigests).toBe(true);
+    expect(parseEdgeCli(['--no-segment-digests'], {}).edge.segmentDigests).toBe(false);
+    expect(parseEdgeCli([], { SHOAL_SEGMENT_DIGESTS: 'off', SHOAL_ALLOW_SEGMENT_HOSTS: 'a.example, b.example:81' }).edge).toMatchObject({
+      segmentDigests: false,
+      allowSegmentHosts: ['a.example', 'b.example:81'],
+    });
+    expect(() => parseEdgeCli([], { SHOAL_SEGMENT_DIGESTS: 'maybe' })).toThrow('SHOAL_SEGMENT_DIGESTS must be on or off');
+    expect(() => resolveEdgeOptions({ allowSegmentHosts: ['http://cdn.example/'] })).toThrow('allowSegmentHosts');
+    expect(() => resolveEdgeOptions({ digestWaitMs: -1 })).toThrow('digestWaitMs');
+  });
+
   it('refuses bad values with a readable message', () => {
     expect(() => parseEdgeCli(['--port', '70000'], {})).toThrow('--port must be 0-65535');
     expect(() => parseEdgeCli(['--max-offers', 'many'], {})).toThrow('--max-offers takes a number');

@@ -6,7 +6,7 @@ export const EDGE_USAGE = `Usage: shoal-edge [options]
 
 Runs a Shoal edge node: the WebSocket tracker that introduces nearby viewers of the same rendition
 (ws://<host>:<port>/announce, WebTorrent-tracker compatible), a caching proxy in front of the origin
-(/live/, /vod/), player stats ingest (POST /stats), /metrics and /healthz.
+(/live/, /vod/) that writes segment digests into playlists of origins that write none, player stats ingest (POST /stats), /metrics and /healthz.
 
 Options (environment variable in brackets):
   --port <n>                       port to listen on [SHOAL_PORT] (default 8000)
@@ -38,6 +38,13 @@ Options (environment variable in brackets):
   --max-object-bytes <n>           larger objects are streamed, not cached [SHOAL_MAX_OBJECT_BYTES] (default 33554432)
   --origin-timeout-ms <n>          504 when the origin is silent this long [SHOAL_ORIGIN_TIMEOUT_MS] (default 10000)
   --stale-if-error <s>             serve stale copies this long while the origin fails [SHOAL_STALE_IF_ERROR] (default 60)
+  --allow-segment-host <host>      another host (or host:port) whose segments playlists name by absolute URL; the
+                                   edge fetches them to hash them, nothing else; repeatable
+                                   [SHOAL_ALLOW_SEGMENT_HOSTS, comma-separated]
+  --digest-wait-ms <n>             a playlist answer waits this long for digests of segments just named
+                                   [SHOAL_DIGEST_WAIT_MS] (default 1000)
+  --segment-max-age <s>            freshness of segments when the origin sends none [SHOAL_SEGMENT_MAX_AGE] (default 60)
+  --no-segment-digests             serve playlists without adding digests [SHOAL_SEGMENT_DIGESTS=off]
   --stats-reports-per-second <n>   stats reports per second per player session [SHOAL_STATS_REPORTS_PER_SECOND]
                                    (default 1)
   --stats-reports-burst <n>        per-session burst above that rate [SHOAL_STATS_REPORTS_BURST] (default 10)
@@ -77,6 +84,8 @@ const NUMBER_FLAGS = {
   'max-object-bytes': ['SHOAL_MAX_OBJECT_BYTES', 'maxObjectBytes'],
   'origin-timeout-ms': ['SHOAL_ORIGIN_TIMEOUT_MS', 'originTimeoutMs'],
   'stale-if-error': ['SHOAL_STALE_IF_ERROR', 'staleIfErrorSeconds'],
+  'digest-wait-ms': ['SHOAL_DIGEST_WAIT_MS', 'digestWaitMs'],
+  'segment-max-age': ['SHOAL_SEGMENT_MAX_AGE', 'segmentMaxAgeSeconds'],
   'stats-reports-per-second': ['SHOAL_STATS_REPORTS_PER_SECOND', 'statsReportsPerSecond'],
   'stats-reports-burst': ['SHOAL_STATS_REPORTS_BURST', 'statsReportsBurst'],
   'stats-address-reports-per-second': ['SHOAL_STATS_ADDRESS_REPORTS_PER_SECOND', 'statsAddressReportsPerSecond'],
@@ -108,6 +117,8 @@ export function parseEdgeCli(argv: readonly string[], env: NodeJS.ProcessEnv): E
       origin: { type: 'string' },
       'redis-prefix': { type: 'string' },
       geoip: { type: 'string', multiple: true },
+      'allow-segment-host': { type: 'string', multiple: true },
+      'no-segment-digests': { type: 'boolean' },
       'trusted-proxies': { type: 'string' },
       'allowed-origins': { type: 'string' },
       'log-level': { type: 'string' },
@@ -138,6 +149,11 @@ export function parseEdgeCli(argv: readonly string[], env: NodeJS.ProcessEnv): E
   if (prefix) edge.redisKeyPrefix = prefix;
   const geoip = values.geoip ?? list(env.SHOAL_GEOIP);
   if (geoip && geoip.length > 0) edge.geoipDatabases = geoip.map((path) => resolve(path));
+  const segmentHosts = values['allow-segment-host'] ?? list(env.SHOAL_ALLOW_SEGMENT_HOSTS);
+  if (segmentHosts && segmentHosts.length > 0) edge.allowSegmentHosts = segmentHosts;
+  const digestsEnv = env.SHOAL_SEGMENT_DIGESTS;
+  if (digestsEnv !== undefined && digestsEnv !== '' && !['on', 'off'].includes(digestsEnv)) throw new Error(`SHOAL_SEGMENT_DIGESTS must be on or off, got ${JSON.stringify(digestsEnv)}`);
+  if (values['no-segment-digests'] || digestsEnv === 'off') edge.segmentDigests = false;
   const proxies = list(values['trusted-proxies'] ?? env.SHOAL_TRUSTED_PROXIES);
   if (proxies) edge.trustedProxies = proxies;
   const origins = list(values['allowed-origins'] ?? env.SHOAL_ALLOWED_ORIGINS);

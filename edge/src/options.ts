@@ -60,6 +60,18 @@ export interface EdgeOptions {
   staleIfErrorSeconds: number;
   /** Path prefixes served through the cache. @default ['/live/', '/vod/'] */
   cachePathPrefixes: readonly string[];
+  /**
+   * Write `#EXT-X-SHOAL-DIGEST` tags into media playlists of an origin that writes none: each segment a
+   * playlist names is fetched once through the cache and hashed, so peers can verify what they share.
+   * @default true
+   */
+  segmentDigests: boolean;
+  /** Hosts other than the origin (`host` or `host:port`) whose segments, named by absolute URLs in playlists, the edge may fetch to hash. @default [] */
+  allowSegmentHosts: readonly string[];
+  /** How long a playlist answer may wait for the digests of segments whose fetch just started. @default 1000 */
+  digestWaitMs: number;
+  /** Freshness of a segment a playlist names when the origin sends no Cache-Control freshness. @default 60 */
+  segmentMaxAgeSeconds: number;
   /** Path of the player stats ingest. @default '/stats' */
   statsPath: string;
   /** Stats reports accepted per second per player session, on average, and in a burst. @default 1, 10 */
@@ -107,6 +119,10 @@ export const DEFAULT_EDGE_OPTIONS: Readonly<EdgeOptions> = {
   originTimeoutMs: 10_000,
   staleIfErrorSeconds: 60,
   cachePathPrefixes: ['/live/', '/vod/'],
+  segmentDigests: true,
+  allowSegmentHosts: [],
+  digestWaitMs: 1000,
+  segmentMaxAgeSeconds: 60,
   statsPath: '/stats',
   statsReportsPerSecond: 1,
   statsReportsBurst: 10,
@@ -154,6 +170,13 @@ export function resolveEdgeOptions(options: Partial<EdgeOptions> = {}): EdgeOpti
   positive('statsReportsPerSecond', merged.statsReportsPerSecond, false);
   positive('statsAddressReportsPerSecond', merged.statsAddressReportsPerSecond, false);
   if (!Number.isFinite(merged.staleIfErrorSeconds) || merged.staleIfErrorSeconds < 0) throw new RangeError('staleIfErrorSeconds must be 0 or more');
+  if (!Number.isInteger(merged.digestWaitMs) || merged.digestWaitMs < 0) throw new RangeError(`digestWaitMs must be an integer of 0 or more, got ${merged.digestWaitMs}`);
+  if (!Number.isFinite(merged.segmentMaxAgeSeconds) || merged.segmentMaxAgeSeconds < 0) throw new RangeError('segmentMaxAgeSeconds must be 0 or more');
+  for (const host of merged.allowSegmentHosts) {
+    if (!/^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(host)) {
+      throw new RangeError(`allowSegmentHosts takes host names or host:port, got ${JSON.stringify(host)}`);
+    }
+  }
   if (merged.originUrl !== undefined && !/^http:\/\//.test(merged.originUrl)) {
     throw new RangeError(`originUrl must start with http://, got ${merged.originUrl}`);
   }

@@ -31,6 +31,7 @@ const BENCHES = [
     args: [],
     baseline: "each script's own thresholds; the stats run is 1,000 players behind one address at the edge's default limits",
   },
+  { key: 'any-origin', name: 'Any origin', script: 'loadtest/bench/any-origin.ts', args: [], baseline: "the same swarm through the edge in front of Shoal's own origin" },
 ];
 
 function run(script: string, args: string[]): Promise<{ code: number | null; output: string; seconds: number }> {

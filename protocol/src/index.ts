@@ -6,3 +6,4 @@ export * from './tracker-parse.js';
 export * from './tracker-format.js';
 export * from './peer-messages.js';
 export * from './stats-report.js';
+export * from './playlist-digests.js';

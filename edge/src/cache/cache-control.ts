@@ -30,3 +30,8 @@ export function parseCacheControl(header: string | undefined): CachePolicy {
     staleIfErrorMs: seconds('stale-if-error'),
   };
 }
+
+/** Whether the origin said how long a response stays fresh, or that it must be revalidated every time. */
+export function hasFreshness(header: string | undefined): boolean {
+  return /(?:^|,)\s*(?:max-age|s-maxage|no-cache|no-store|private|must-revalidate)\b/i.test(header ?? '');
+}

@@ -5,9 +5,11 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { serveObject, type PublishedObject } from '@shoal/origin';
 import type { EdgeModule } from '../http/module.js';
-import { parseCacheControl, type CachePolicy } from './cache-control.js';
+import { hasFreshness, parseCacheControl, type CachePolicy } from './cache-control.js';
 import { Inflight } from './inflight.js';
 import { OriginClient, type OriginFailure } from './origin-client.js';
+import { fetchFromHost } from './host-fetch.js';
+import { DIGEST_RESULTS, SegmentDigests } from './segment-digests.js';
 
 export interface EdgeCacheOptions {
   /** The origin, e.g. `http://origin.internal:8080`. */
@@ -24,7 +26,22 @@ export interface EdgeCacheOptions {
   readonly pathPrefixes: readonly string[];
   /** Origins of player pages allowed by CORS; `['*']` allows any. */
   readonly corsOrigins: readonly string[];
+  /** Write `#EXT-X-SHOAL-DIGEST` tags into media playlists that carry none. @default true */
+  readonly segmentDigests?: boolean;
+  /** Hosts (`host` or `host:port`) besides the origin whose segments the edge may fetch to hash them. @default [] */
+  readonly allowSegmentHosts?: readonly string[];
+  /** How long a playlist response may wait for digests of segments being fetched. @default 1000 */
+  readonly digestWaitMs?: number;
+  /** Freshness of a segment a playlist names when the origin's Cache-Control gives none. @default 60 */
+  readonly segmentMaxAgeSeconds?: number;
 }
+
+/** Segment fetches for hashing at once. */
+const DIGEST_CONCURRENCY = 4;
+/** A segment that could not be fetched is tried again after this long. */
+const DIGEST_RETRY_MS = 2_000;
+const DIGEST_ENTRIES = 100_000;
+const PLAYLIST_TYPES = /mpegurl/i;
 
 export const CACHE_RESULTS = ['hit', 'miss', 'coalesced', 'stale'] as const;
 type CacheResult = (typeof CACHE_RESULTS)[number];
@@ -72,6 +89,8 @@ export class EdgeCache implements EdgeModule {
   private readonly requests: Counter<'result'>;
   private readonly originBytes: Counter;
   private readonly egressBytes: Counter;
+  private readonly digests: SegmentDigests | undefined;
+  private readonly hostFetches = new Set<AbortController>();
 
   constructor(
     private readonly options: EdgeCacheOptions,
@@ -90,6 +109,29 @@ export class EdgeCache implements EdgeModule {
     for (const result of CACHE_RESULTS) this.requests.labels(result).inc(0);
     this.originBytes = new Counter({ name: 'shoal_edge_origin_bytes_total', help: 'Body bytes fetched from the origin', registers: [registry] });
     this.egressBytes = new Counter({ name: 'shoal_edge_egress_bytes_total', help: 'Body bytes sent to clients by the edge cache', registers: [registry] });
+    if (options.segmentDigests ?? true) {
+      const digestCount = new Counter({
+        name: 'shoal_edge_segment_digests_total',
+        help: 'Segments the edge fetched to write their digest into playlists of an origin that writes none, by result',
+        labelNames: ['result'] as const,
+        registers: [registry],
+      });
+      for (const result of DIGEST_RESULTS) digestCount.labels(result).inc(0);
+      this.digests = new SegmentDigests(
+        {
+          originUrl: options.originUrl,
+          pathPrefixes: options.pathPrefixes,
+          allowedHosts: options.allowSegmentHosts ?? [],
+          waitMs: options.digestWaitMs ?? 1000,
+          maxConcurrent: DIGEST_CONCURRENCY,
+          retryMs: DIGEST_RETRY_MS,
+          maxEntries: DIGEST_ENTRIES,
+          now: () => Date.now(),
+        },
+        { fromOrigin: (key) => this.load(key), fromHost: (url, range) => this.fromHost(url, range) },
+        (result) => digestCount.labels(result).inc(),
+      );
+    }
     const entries = this.entries;
     new Gauge({
       name: 'shoal_edge_cache_bytes',
@@ -156,7 +198,7 @@ export class EdgeCache implements EdgeModule {
     const entry = this.entries.get(key, { allowStale: true });
     if (entry && this.fresh(entry, now)) {
       this.count('hit');
-      this.send(req, res, entry);
+      await this.send(req, res, key, entry);
       return;
     }
     let flight = this.inflight.get(key);
@@ -165,34 +207,41 @@ export class EdgeCache implements EdgeModule {
     try {
       await flight.headersReady;
     } catch (error) {
-      this.originFailed(req, res, key, entry, error as OriginFailure);
+      await this.originFailed(req, res, key, entry, error as OriginFailure);
       return;
     }
     if (flight.status >= 500) {
       await flight.finished;
-      this.originFailed(req, res, key, entry, { kind: 'unreachable', message: `origin answered ${flight.status}` } as OriginFailure);
+      await this.originFailed(req, res, key, entry, { kind: 'unreachable', message: `origin answered ${flight.status}` } as OriginFailure);
       return;
     }
     this.count(joined ? 'coalesced' : 'miss');
     if (flight.status === 304 && entry) {
       // Revalidated: the copy we hold is current again.
       await flight.finished;
-      this.send(req, res, this.entries.get(key, { allowStale: true }) ?? entry);
+      await this.send(req, res, key, this.entries.get(key, { allowStale: true }) ?? entry);
       return;
     }
     const simple = req.method === 'GET' && !req.headers.range && !req.headers['if-none-match'] && !req.headers['if-modified-since'];
-    if (flight.status === 200 && simple) {
+    // Playlists the edge annotates are read whole first; everything else streams through as it arrives.
+    if (flight.status === 200 && simple && !this.annotates(key, flight.headers['content-type'])) {
       this.stream(res, flight);
       return;
     }
     await flight.finished;
     if (flight.failure) {
-      this.originFailed(req, res, key, entry, flight.failure);
+      await this.originFailed(req, res, key, entry, flight.failure);
       return;
     }
     const stored = this.entries.get(key, { allowStale: true });
     if (flight.status === 200 && stored) {
-      this.send(req, res, stored);
+      await this.send(req, res, key, stored);
+      return;
+    }
+    if (flight.status === 200 && !flight.overflowed && this.annotates(key, flight.headers['content-type'])) {
+      // A playlist the origin forbids caching: annotated all the same.
+      const cacheControl = String(flight.headers['cache-control'] ?? '');
+      await this.send(req, res, key, this.entryOf(flight, parseCacheControl(cacheControl), cacheControl));
       return;
     }
     // Not cacheable, or not a 200: pass the origin's answer through.
@@ -212,7 +261,7 @@ export class EdgeCache implements EdgeModule {
       if (flight.failure) return;
       if (flight.status === 304 && entry) {
         entry.storedAt = Date.now();
-        entry.policy = parseCacheControl(String(flight.headers['cache-control'] ?? entry.cacheControl));
+        entry.policy = this.policyFor(key, String(flight.headers['cache-control'] ?? entry.cacheControl));
         this.entries.set(key, entry);
       } else if (flight.status === 200) {
         this.store(key, flight);
@@ -221,14 +270,22 @@ export class EdgeCache implements EdgeModule {
     return flight;
   }
 
-  private store(key: string, flight: Inflight): void {
-    const cacheControl = String(flight.headers['cache-control'] ?? '');
+  /**
+   * The origin's Cache-Control, except that a segment a media playlist names, which the origin gave no
+   * freshness, stays fresh for `segmentMaxAgeSeconds`: segment URIs do not change content (HLS), and the
+   * edge must not ask the origin again for every player (nginx serving an encoder's folder says nothing).
+   */
+  private policyFor(key: string, cacheControl: string): CachePolicy {
     const policy = parseCacheControl(cacheControl);
-    if (policy.noStore || flight.overflowed) return;
+    if (policy.noStore || hasFreshness(cacheControl) || !this.digests?.namesSegment(key)) return policy;
+    return { ...policy, maxAgeMs: (this.options.segmentMaxAgeSeconds ?? 60) * 1000 };
+  }
+
+  private entryOf(flight: Inflight, policy: CachePolicy, cacheControl: string): Entry {
     const body = flight.body();
     const etag = typeof flight.headers.etag === 'string' ? flight.headers.etag : `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
     const modified = Date.parse(String(flight.headers['last-modified'] ?? ''));
-    this.entries.set(key, {
+    return {
       body,
       contentType: String(flight.headers['content-type'] ?? 'application/octet-stream'),
       cacheControl,
@@ -236,8 +293,54 @@ export class EdgeCache implements EdgeModule {
       lastModified: Number.isFinite(modified) ? new Date(modified) : new Date(),
       storedAt: Date.now(),
       policy,
-    });
+    };
+  }
+
+  private store(key: string, flight: Inflight): void {
+    const cacheControl = String(flight.headers['cache-control'] ?? '');
+    const policy = this.policyFor(key, cacheControl);
+    if (policy.noStore || flight.overflowed) return;
+    const entry = this.entryOf(flight, policy, cacheControl);
+    this.entries.set(key, entry);
+    this.digests?.stored(key, entry.body);
     if (key.split('?', 1)[0]!.endsWith('.m3u8')) this.onPlaylist(key.split('?', 1)[0]!);
+  }
+
+  /** Whether the object at `key` is a playlist the edge writes digests into. */
+  private annotates(key: string, contentType: unknown): boolean {
+    if (!this.digests) return false;
+    const path = key.split('?', 1)[0]!;
+    return path.endsWith('.m3u8') || path.endsWith('.m3u') || (typeof contentType === 'string' && PLAYLIST_TYPES.test(contentType));
+  }
+
+  /**
+   * An origin object's bytes for hashing, through the cache: a fresh copy, or the request already under
+   * way for a player, or a new one that players arriving meanwhile join. Undefined unless a whole 200.
+   */
+  private async load(key: string): Promise<Buffer | undefined> {
+    const entry = this.entries.get(key, { allowStale: true });
+    if (entry && this.fresh(entry, Date.now())) return entry.body;
+    let flight = this.inflight.get(key);
+    if (!flight || flight.overflowed) flight = this.startFetch(key, entry);
+    await flight.finished;
+    if (flight.failure || flight.overflowed) return undefined;
+    if (flight.status === 304) return (this.entries.get(key, { allowStale: true }) ?? entry)?.body;
+    return flight.status === 200 ? flight.body() : undefined;
+  }
+
+  private async fromHost(url: string, range: { offset: number; length: number } | undefined): Promise<Buffer | undefined> {
+    const controller = new AbortController();
+    this.hostFetches.add(controller);
+    try {
+      const body = await fetchFromHost(url, range, { timeoutMs: this.options.originTimeoutMs, maxBytes: this.options.maxObjectBytes, signal: controller.signal });
+      if (body) this.originBytes.inc(body.length);
+      return body;
+    } catch (error) {
+      this.log.warn({ url, err: (error as Error).message }, 'segment on another host could not be fetched for its digest');
+      return undefined;
+    } finally {
+      this.hostFetches.delete(controller);
+    }
   }
 
   private passHeaders(headers: Record<string, unknown>): Record<string, string> {
@@ -284,8 +387,8 @@ export class EdgeCache implements EdgeModule {
     res.write(chunk);
   }
 
-  private send(req: IncomingMessage, res: ServerResponse, entry: Entry): void {
-    const object: PublishedObject = {
+  private async send(req: IncomingMessage, res: ServerResponse, key: string, entry: Entry): Promise<void> {
+    let object: PublishedObject = {
       kind: 'segment',
       size: entry.body.length,
       etag: entry.etag,
@@ -294,15 +397,32 @@ export class EdgeCache implements EdgeModule {
       cacheControl: entry.cacheControl,
       body: entry.body,
     };
+    if (this.digests && this.annotates(key, entry.contentType)) {
+      const annotated = await this.digests.annotate(key, entry.body.toString('utf8'));
+      if (annotated.text !== undefined) {
+        const body = Buffer.from(annotated.text, 'utf8');
+        object = {
+          ...object,
+          kind: 'playlist',
+          size: body.length,
+          body,
+          etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+          // Changed when a digest was added, for clients that revalidate by date alone.
+          lastModified: new Date(Math.max(entry.lastModified.getTime(), annotated.taggedAt)),
+          // Tags still missing will appear in a later copy: nobody may keep this one.
+          cacheControl: annotated.complete ? entry.cacheControl : 'no-cache',
+        };
+      }
+    }
     res.setHeader('Age', String(Math.max(0, Math.floor((Date.now() - entry.storedAt) / 1000))));
     serveObject(req, res, object, (bytes) => this.egressBytes.inc(bytes));
   }
 
-  private originFailed(req: IncomingMessage, res: ServerResponse, key: string, entry: Entry | undefined, failure: OriginFailure): void {
+  private async originFailed(req: IncomingMessage, res: ServerResponse, key: string, entry: Entry | undefined, failure: OriginFailure): Promise<void> {
     if (this.staleUsable(entry, Date.now())) {
       this.count('stale');
       res.setHeader('Warning', '111 - "Revalidation Failed"');
-      this.send(req, res, entry);
+      await this.send(req, res, key, entry);
       return;
     }
     this.count('miss');
@@ -322,6 +442,8 @@ export class EdgeCache implements EdgeModule {
   }
 
   async close(): Promise<void> {
+    this.digests?.close();
+    for (const controller of this.hostFetches) controller.abort();
     this.origin.close();
     this.entries.clear();
   }

@@ -224,22 +224,5 @@ export function totalDuration(segments: readonly { duration: number }[]): number
   return segments.reduce((sum, segment) => sum + segment.duration, 0);
 }
 
-/**
- * Inserts a digest line before each segment URI of a media playlist, keeping every other line as the
- * packager wrote it. `digestTags[i]` belongs to the i-th segment; undefined leaves that segment without one.
- * Digest lines already present are dropped first, so re-publishing never doubles them.
- */
-export function annotateWithDigests(text: string, digestTags: readonly (string | undefined)[]): string {
-  const out: string[] = [];
-  let index = 0;
-  for (const line of text.split(/\r?\n/)) {
-    const trimmed = line.trim();
-    if (isDigestTagLine(trimmed)) continue;
-    if (trimmed !== '' && !trimmed.startsWith('#')) {
-      const tag = digestTags[index++];
-      if (tag) out.push(tag);
-    }
-    out.push(line);
-  }
-  return out.join('\n');
-}
+/** Shared with the edge, which writes digests for origins that do not. */
+export { annotateWithDigests } from '@shoal/protocol';

@@ -10,6 +10,7 @@ import type { SegmentRef } from './segment.js';
 import { SegmentStore } from './segment-store.js';
 import type { Signaling, SignalingSession } from './signaling.js';
 import { Swarm, type LoadedSegment } from './swarm.js';
+import { swarmKeyOf } from './swarm-key.js';
 import { TokenBucket } from './token-bucket.js';
 
 export interface EngineStats {
@@ -56,11 +57,7 @@ export async function infoHashOf(key: string): Promise<{ binary: string; hex: st
   return { binary: String.fromCharCode(...digest), hex: hex(digest) };
 }
 
-/** Swarm key of a rendition: the explicit swarm id plus the playlist path, or the playlist URL without its query. */
-export function swarmKeyOf(playlistUrl: string, swarmId: string | undefined): string {
-  const url = new URL(playlistUrl);
-  return swarmId !== undefined ? `${swarmId}|${url.pathname}` : `${url.origin}${url.pathname}`;
-}
+export { swarmKeyOf } from './swarm-key.js';
 
 /**
  * The player-agnostic P2P engine: one swarm per rendition, peers found through the tracker, segments

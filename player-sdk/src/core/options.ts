@@ -2,14 +2,21 @@ import type { FetchLike } from './http-loader.js';
 import type { RTCPeerConnectionConstructor } from './peer-connector.js';
 import type { WebSocketConstructor } from '../p2p/tracker-client.js';
 import type { Signaling } from './signaling.js';
+import type { SwarmIdOption } from './swarm-key.js';
 
 export interface EngineOptions {
   /** WebSocket URL of the Shoal edge tracker (or any WebTorrent tracker). Without it the engine uses HTTP only. @default undefined */
   trackerUrl: string | undefined;
   /** URL the engine posts stats reports to (the edge's `/stats`). @default undefined */
   statsUrl: string | undefined;
-  /** Names the swarms explicitly (plus the rendition's playlist path); by default the playlist URL without query. @default undefined */
-  swarmId: string | undefined;
+  /**
+   * Which swarm viewers of a rendition meet in (see `swarm-key.ts` for the rules). By default the playlist's
+   * path without query, host, path parameters and `name=value` path segments, so tokens and per-viewer
+   * hostnames do not split a swarm; a string is put before that path to keep several sites on one tracker
+   * apart; a function maps the playlist URL to the key itself (signatures written as bare path segments).
+   * @default undefined
+   */
+  swarmId: SwarmIdOption;
   /** ICE servers for RTCPeerConnection. @default [] (host candidates only: same network) */
   iceServers: RTCIceServer[];
   /** Most peers connected per swarm. @default 20 */
@@ -26,7 +33,13 @@ export interface EngineOptions {
   httpFetchersPerSegment: number;
   /** HTTP throughput assumed before one is measured, in bytes per second. @default 1000000 */
   initialHttpThroughput: number;
-  /** Refuse P2P for streams whose playlists carry no digests. @default false */
+  /**
+   * Load a segment from peers only when its playlist carries its digest, so every peer byte is verified;
+   * segments without one come over HTTP. Shoal's origin and Shoal's edge (in front of any origin) write
+   * the digests. Turn it off only when the player's playlists cannot come through either, and then only
+   * where every viewer is trusted (a managed network): any viewer could feed the swarm corrupted video.
+   * @default true
+   */
   requireIntegrity: boolean;
   /** Upload cap in bytes per second. @default Infinity */
   uploadRateLimit: number;
@@ -66,7 +79,7 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
   peerStallMs: 1000,
   httpFetchersPerSegment: 1,
   initialHttpThroughput: 1_000_000,
-  requireIntegrity: false,
+  requireIntegrity: true,
   uploadRateLimit: Infinity,
   maxUploadPeers: 10,
   segmentMemoryBytes: 64 * 1024 * 1024,
