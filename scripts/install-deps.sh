@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # chromium: browser tests; ffmpeg: a second, newer encoder for ingest tests (the npm one is 4.1);
 # redis-server: edge scale-out tests; prometheus: promtool checks and the end-to-end scrape test.
-PACKAGES=(chromium ffmpeg redis-server prometheus)
+PACKAGES=(chromium ffmpeg redis-server prometheus iproute2)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

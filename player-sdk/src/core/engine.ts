@@ -5,6 +5,7 @@ import type { FetchLike } from './http-loader.js';
 import { PeerChannel } from './peer-channel.js';
 import { PeerConnector, randomId20 } from './peer-connector.js';
 import type { Peer } from './peer.js';
+import { sha256, webCryptoAvailable } from './integrity.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './options.js';
 import type { SegmentRef } from './segment.js';
 import { SegmentStore } from './segment-store.js';
@@ -28,6 +29,8 @@ export interface EngineStats {
   /** Time from attach to first frame, once known. */
   readonly startupMs: number | undefined;
   readonly integrityFailures: number;
+  /** Exceptions caught inside Shoal (each one fell back to plain HTTP). */
+  readonly faults: number;
 }
 
 export interface EngineEvents {
@@ -52,7 +55,7 @@ function hex(bytes: Uint8Array): string {
 
 /** The 20-byte info hash of a swarm key: the first 20 bytes of its SHA-256, as a binary string (WebTorrent's form). */
 export async function infoHashOf(key: string): Promise<{ binary: string; hex: string }> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key))).subarray(0, 20);
+  const digest = (await sha256(new TextEncoder().encode(key))).subarray(0, 20);
   return { binary: String.fromCharCode(...digest), hex: hex(digest) };
 }
 
@@ -79,7 +82,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   private readonly banned = new Set<string>();
   private readonly signaling: Signaling | undefined;
   private httpRate: number | undefined;
-  private counters = { httpBytes: 0, p2pBytes: 0, uploadBytes: 0, stalls: 0, stallMs: 0, integrityFailures: 0 };
+  private counters = { httpBytes: 0, p2pBytes: 0, uploadBytes: 0, stalls: 0, stallMs: 0, integrityFailures: 0, faults: 0 };
   private startupMs: number | undefined;
   private destroyed = false;
 
@@ -126,17 +129,25 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     if (!entry) {
       entry = this.createSwarm(key);
       this.swarms.set(key, entry);
-      void entry.then((created) => this.ready.push(created));
+      const pending = entry;
+      pending.then(
+        (created) => this.ready.push(created),
+        // The caller hears of the failure; the next request tries again.
+        () => this.swarms.get(key) === pending && this.swarms.delete(key),
+      );
     }
     return entry;
   }
 
   private async createSwarm(key: string): Promise<SwarmEntry> {
-    const infoHash = await infoHashOf(key);
     const RTC = this.rtc();
-    const swarm = new Swarm(infoHash.hex, {
+    const verifiable = webCryptoAvailable();
+    // Without Web Crypto nothing from a peer could be verified: the swarm plays over HTTP alone.
+    const infoHash = verifiable ? await infoHashOf(key) : undefined;
+    const p2pEnabled = RTC !== undefined && this.signaling !== undefined && infoHash !== undefined;
+    const swarm = new Swarm(infoHash?.hex ?? key, {
       selfId: this.peerId,
-      p2pEnabled: RTC !== undefined && this.signaling !== undefined,
+      p2pEnabled,
       store: this.store,
       fetch: this.fetchImpl,
       settings: this.options,
@@ -164,10 +175,22 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       this.emit('integrity-failure', { swarm: swarm.id, sequence, peers });
     });
 
-    if (!RTC || !this.signaling) {
-      if (!RTC) this.emit('warning', new Error('WebRTC is not available: segments come over HTTP only'));
+    if (!p2pEnabled) {
+      if (!verifiable) this.warnOnce(new ShoalError('SHOAL_ERR_NO_WEBCRYPTO'));
+      else if (!RTC) this.warnOnce(new Error('WebRTC is not available: segments come over HTTP only'));
       return { swarm, connector: undefined, session: undefined, announceTimer: undefined };
     }
+    try {
+      return this.connectSwarm(swarm, infoHash, RTC, this.signaling!);
+    } catch (error) {
+      // A fault while joining the swarm costs its P2P, never its playback.
+      this.fault('joining the swarm', error);
+      swarm.disableP2p();
+      return { swarm, connector: undefined, session: undefined, announceTimer: undefined };
+    }
+  }
+
+  private connectSwarm(swarm: Swarm, infoHash: { binary: string; hex: string }, RTC: NonNullable<EngineOptions['RTCPeerConnection']>, signaling: Signaling): SwarmEntry {
     const connector = new PeerConnector({
       RTCPeerConnection: RTC,
       iceServers: this.options.iceServers,
@@ -179,12 +202,15 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       },
     });
     let announceNow = (): void => undefined;
-    const session = this.signaling.join(infoHash.binary, this.peerId, {
+    const session = signaling.join(infoHash.binary, this.peerId, {
       onConnected: () => announceNow(),
       onOffer: (from, offerId, offer) => {
-        void connector.handleOffer(from, offer).then((answer) => answer && session.answer(from, offerId, answer));
+        connector.handleOffer(from, offer).then(
+          (answer) => answer && session.answer(from, offerId, answer),
+          (error: unknown) => this.fault('answering an offer', error),
+        );
       },
-      onAnswer: (from, offerId, answer) => void connector.handleAnswer(from, offerId, answer),
+      onAnswer: (from, offerId, answer) => connector.handleAnswer(from, offerId, answer).catch((error: unknown) => this.fault('completing an offer', error)),
     });
     const entry: SwarmEntry = { swarm, connector, session, announceTimer: undefined };
     const announce = async (): Promise<void> => {
@@ -192,10 +218,31 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       const offers = room > 0 ? await connector.createOffers(Math.min(this.options.offersPerAnnounce, room)) : [];
       if (!this.destroyed) session.announce(offers);
     };
-    announceNow = () => void announce();
-    void announce();
-    entry.announceTimer = setInterval(() => void announce(), this.options.announceIntervalSeconds * 1000);
+    const announceSafely = (): void => void announce().catch((error: unknown) => this.fault('announcing', error));
+    announceNow = announceSafely;
+    announceSafely();
+    entry.announceTimer = setInterval(announceSafely, this.options.announceIntervalSeconds * 1000);
     return entry;
+  }
+
+  private readonly warned = new Set<string>();
+
+  /** Emits a warning once per distinct message: a condition of the page, not of each swarm. */
+  private warnOnce(error: Error): void {
+    if (this.warned.has(error.message)) return;
+    this.warned.add(error.message);
+    this.emit('warning', error);
+  }
+
+  /**
+   * Records an exception caught inside Shoal (the adapter's fault barrier, a swarm's set-up): counted in
+   * `getStats().faults` and emitted as a `warning` with code SHOAL_ERR_INTERNAL. Playback goes on over HTTP.
+   */
+  fault(where: string, error: unknown): void {
+    this.counters.faults++;
+    const message = error instanceof Error ? error.message : String(error);
+    const warning = new ShoalError('SHOAL_ERR_INTERNAL', `${where}: ${message}`);
+    if (!this.destroyed) this.emit('warning', warning);
   }
 
   private mayUpload(peer: Peer): boolean {
@@ -258,12 +305,15 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const entry of this.swarms.values()) {
-      void entry.then((e) => {
-        if (e.announceTimer !== undefined) clearInterval(e.announceTimer);
-        e.session?.leave();
-        e.connector?.destroy();
-        e.swarm.destroy();
-      });
+      entry.then(
+        (e) => {
+          if (e.announceTimer !== undefined) clearInterval(e.announceTimer);
+          e.session?.leave();
+          e.connector?.destroy();
+          e.swarm.destroy();
+        },
+        () => undefined,
+      );
     }
     this.swarms.clear();
     this.signaling?.destroy();

@@ -7,6 +7,8 @@ export const SDK_ERRORS = {
   SHOAL_ERR_PEER_GONE: 'peer went away during a transfer',
   SHOAL_ERR_DESTROYED: 'engine destroyed',
   SHOAL_ERR_OPTIONS: 'invalid option',
+  SHOAL_ERR_NO_WEBCRYPTO: 'Web Crypto (crypto.subtle) is not available on this page (not a secure context): segments come over HTTP only',
+  SHOAL_ERR_INTERNAL: 'an internal fault in Shoal; the segment was loaded over plain HTTP',
 } as const;
 
 export type SdkErrorCode = keyof typeof SDK_ERRORS;

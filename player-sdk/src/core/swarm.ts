@@ -84,6 +84,8 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   private readonly fresh = new Set<number>();
   private readonly jobs = new Map<number, Job>();
   private playlistSeen = false;
+  /** Whether peers may come: false once P2P is known to be impossible here. */
+  private p2p: boolean;
   private readonly judgements = new Set<ReturnType<typeof setTimeout>>();
   private destroyed = false;
 
@@ -93,6 +95,13 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     private readonly context: SwarmContext,
   ) {
     super();
+    this.p2p = context.p2pEnabled;
+  }
+
+  /** P2P turned out impossible (its set-up failed): stop waiting for peers. */
+  disableP2p(): void {
+    this.p2p = false;
+    for (const job of this.jobs.values()) job.wake();
   }
 
   get peerCount(): number {
@@ -236,7 +245,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
               !this.fresh.has(segment.sequence) ||
               electedForHttp(this.context.selfId, this.peerIds(), segment.sequence, this.context.settings.httpFetchersPerSegment),
             httpOnly: job.httpOnly,
-            awaitingPeers: this.context.p2pEnabled && !this.anyPeerIntroduced(),
+            awaitingPeers: this.p2p && !this.anyPeerIntroduced(),
           });
           if (decision.kind === 'wait') {
             await this.waitForChange(job, decision.maxWaitMs);
