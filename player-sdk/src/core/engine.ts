@@ -13,6 +13,9 @@ import type { Signaling, SignalingSession } from './signaling.js';
 import { Swarm, type LoadedSegment } from './swarm.js';
 import { TokenBucket } from './token-bucket.js';
 
+/** Peer ids refused for good (oldest forgotten first past this many). */
+const MAX_BANNED_PEERS = 4096;
+
 export interface EngineStats {
   /** Segment bytes fetched over HTTP. */
   readonly httpBytes: number;
@@ -257,6 +260,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   /** Disconnects a peer everywhere and refuses it from now on. */
   ban(peerId: string, _reason: string): void {
     this.banned.add(peerId);
+    if (this.banned.size > MAX_BANNED_PEERS) this.banned.delete(this.banned.values().next().value!);
     for (const entry of this.ready) entry.swarm.disconnect(peerId, 'banned');
   }
 

@@ -4,6 +4,9 @@ import { TypedEmitter } from './event-emitter.js';
 import type { PeerChannel } from './peer-channel.js';
 import type { SegmentBuffer } from './segment-buffer.js';
 
+/** Segment states remembered per peer: a live window or a VOD title's worth, never a flood's. */
+export const MAX_PEER_HOLDINGS = 1024;
+
 /** What a peer needs from its swarm to serve requests. */
 export interface PeerHost {
   readonly swarmId: string;
@@ -63,6 +66,8 @@ export class Peer extends TypedEmitter<PeerEvents> {
   /** Bytes per second measured on completed downloads, smoothed; undefined until measured. */
   throughput: number | undefined;
   failures = 0;
+  /** Requests in a row for which the peer sent no byte. */
+  fruitlessRequests = 0;
   bytesDownloaded = 0;
   bytesUploaded = 0;
 
@@ -162,7 +167,11 @@ export class Peer extends TypedEmitter<PeerEvents> {
             this.holdings.delete(entry.segment);
             this.retractions.add(entry.segment);
             if (this.retractions.size > 256) this.retractions.delete(this.retractions.values().next().value!);
-          } else this.holdings.set(entry.segment, entry.state);
+          } else {
+            this.holdings.set(entry.segment, entry.state);
+            // Bounded whatever the peer claims: its oldest claims go first (a have flood costs only itself).
+            if (this.holdings.size > MAX_PEER_HOLDINGS) this.holdings.delete(this.holdings.keys().next().value!);
+          }
           this.emit('have', entry.segment, entry.state);
         }
         return;

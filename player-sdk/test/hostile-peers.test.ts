@@ -1,0 +1,253 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { RTCPeerConnection } from 'node-datachannel/polyfill';
+import { MAX_DATA_CHUNK_BYTES, MAX_HAVE_ENTRIES, type HaveEntry, type PeerMessage } from '@shoal/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { infoHashOf, ShoalEngine, swarmKeyOf } from '../src/core/engine.js';
+import type { EngineOptions } from '../src/core/options.js';
+import { MAX_PEER_HOLDINGS } from '../src/core/peer.js';
+import { MAX_FAILED_RELAYS, MAX_FRUITLESS_REQUESTS } from '../src/core/swarm.js';
+import { HostilePeer, type HostileBehaviour, type HostileChannel } from './hostile-peer.js';
+import { MemorySignalingHub } from './memory-signaling.js';
+import { SegmentServer } from './segment-server.js';
+
+/**
+ * Hostile peers of the tests' own writing (hostile-peer.ts: node-datachannel and the binary peer protocol,
+ * no SDK class) against an honest engine over real WebRTC data channels. Each attack must cost the honest
+ * viewer no missed deadline (in Node a stall is a segment delivered after its deadline) and bounded
+ * memory, and the attacker is banned or its claims bounded. HTTP-only loads of the same segments run
+ * beside them as the baseline.
+ */
+
+const SEGMENT_BYTES = 300_000;
+const DEADLINE_MS = 5_000;
+let cleanup: (() => void | Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const step of cleanup.reverse()) await step();
+  cleanup = [];
+});
+
+async function until(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+interface Arena {
+  server: SegmentServer;
+  honest: ShoalEngine;
+  attacker: HostilePeer;
+  playlist: string;
+  disconnects: string[];
+}
+
+/** An origin of `count` segments, one honest engine and one attacker in the same swarm, connected. */
+async function arena(behaviourFor: (server: SegmentServer) => HostileBehaviour, count = 6, options: Partial<EngineOptions> = {}): Promise<Arena> {
+  const server = new SegmentServer(count, SEGMENT_BYTES);
+  await server.start();
+  cleanup.push(() => server.stop());
+  const playlist = `${server.url}/live/index.m3u8`;
+  const hub = new MemorySignalingHub();
+  const infoHash = await infoHashOf(swarmKeyOf(playlist, undefined));
+  const attacker = new HostilePeer(hub.signaling(), infoHash.binary, infoHash.hex, '-XX0001-hostile00001', behaviourFor(server));
+  cleanup.push(() => attacker.destroy());
+  const honest = new ShoalEngine({
+    RTCPeerConnection: RTCPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
+    signaling: hub.signaling(),
+    iceServers: [],
+    announceIntervalSeconds: 1,
+    ...options,
+  });
+  cleanup.push(() => honest.destroy());
+  const disconnects: string[] = [];
+  honest.on('peer-disconnected', ({ reason }) => disconnects.push(reason));
+  await honest.updatePlaylist(playlist, Array.from({ length: count }, (_, i) => server.segment(i)), true);
+  await until('the attacker to connect', () => attacker.opened > 0);
+  return { server, honest, attacker, playlist, disconnects };
+}
+
+/** Channels the honest engine took the attacker in on (it greets a peer it accepts with hello). */
+function accepted(attacker: HostilePeer): number {
+  return attacker.channels.filter((channel) => (channel.received.get('hello') ?? 0) > 0).length;
+}
+
+/** Requests the attacker received on the channels it was accepted on. */
+function requestsTo(attacker: HostilePeer): number {
+  return attacker.channels.reduce((sum, channel) => sum + (channel.received.get('request') ?? 0), 0);
+}
+
+/** Greets like a real peer and claims every segment complete. */
+function greetAndClaim(channel: HostileChannel, message: PeerMessage, self: HostilePeer, segments: number): boolean {
+  if (message.type !== 'hello') return false;
+  channel.send(self.hello());
+  channel.send({ type: 'have', entries: Array.from({ length: segments }, (_, i): HaveEntry => ({ segment: i, state: 'complete' })) });
+  return true;
+}
+
+/** Loads segment `sn` with the player needing it DEADLINE_MS from now; returns how long it took. */
+async function loadInTime(a: Arena, sn: number): Promise<number> {
+  const started = a.honest.options.now();
+  const result = await a.honest.loadSegment(a.playlist, a.server.segment(sn), started + DEADLINE_MS);
+  const elapsed = a.honest.options.now() - started;
+  expect(Buffer.from(result.bytes).equals(a.server.bytes.get(`/seg${sn}.ts`)!)).toBe(true);
+  expect(elapsed).toBeLessThan(DEADLINE_MS);
+  return elapsed;
+}
+
+/** The same segment over HTTP alone, for the baseline. */
+async function httpOnlyMs(a: Arena, sn: number): Promise<number> {
+  const plain = new ShoalEngine({});
+  try {
+    const started = plain.options.now();
+    await plain.loadSegment(a.playlist, a.server.segment(sn), started + DEADLINE_MS);
+    return plain.options.now() - started;
+  } finally {
+    plain.destroy();
+  }
+}
+
+/** A size liar: declares `total(real)` as the segment's size, sends `sent(real)` bytes of it, then nothing. */
+function sizeLiar(total: (real: number) => number, sent: (real: number) => number, server: SegmentServer): HostileBehaviour {
+  return {
+    onMessage(channel, message, self) {
+      if (greetAndClaim(channel, message, self, 6) || message.type !== 'request') return;
+      const real = server.bytes.get(`/seg${message.segment}.ts`)!;
+      const declared = total(real.length);
+      const body = new Uint8Array(sent(real.length));
+      body.set(real.subarray(0, Math.min(real.length, body.length)));
+      for (let offset = message.offset; offset < body.length; offset += MAX_DATA_CHUNK_BYTES) {
+        channel.send({ type: 'data', request: message.request, offset, total: declared, bytes: body.subarray(offset, Math.min(body.length, offset + MAX_DATA_CHUNK_BYTES)) });
+      }
+      // …and then silence.
+    },
+  };
+}
+
+describe('a peer lying about a segment’s size', () => {
+  const cases = [
+    { name: 'larger, part sent, silent', total: (n: number) => n + 50_000, sent: () => 40_000, expectedRange: /bytes=40000-/ },
+    { name: 'smaller, part sent, silent', total: (n: number) => n - 5_000, sent: () => 40_000, expectedRange: /bytes=40000-/ },
+    { name: 'larger, more than the real size sent, silent (the origin answers 416)', total: (n: number) => n + 50_000, sent: (n: number) => n + 16_000, expectedRange: /bytes=316\d{3}-/ },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: no missed deadline, HTTP refetches from byte 0, the liar is banned`, async () => {
+      const a = await arena((server) => sizeLiar(c.total, c.sent, server));
+      await until('the attacker’s claims', () => a.honest.peerCount() === 1);
+      const elapsed = [await loadInTime(a, 1), await loadInTime(a, 2)];
+      const baseline = await httpOnlyMs(a, 3);
+      console.log(`size liar (${c.name}): segments in ${elapsed.map((ms) => ms.toFixed(0)).join(', ')} ms (deadline ${DEADLINE_MS}); HTTP only ${baseline.toFixed(0)} ms`);
+      expect(a.server.ranges.some((range) => c.expectedRange.test(range))).toBe(true);
+      expect(a.disconnects).toContain('banned');
+      // Nothing of the liar's bytes was counted or kept; after its first lie it was asked nothing more.
+      expect(a.honest.getStats().p2pBytes).toBe(0);
+      expect(requestsTo(a.attacker)).toBe(1);
+      // Banned means banned: the honest engine keeps announcing, the attacker gets no new channel.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(accepted(a.attacker)).toBe(1);
+    });
+  }
+});
+
+describe('a relay that serves bad bytes and retracts each time', () => {
+  it(`is excused ${MAX_FAILED_RELAYS} times, then banned; every segment arrives intact before its deadline`, async () => {
+    const a = await arena((server) => ({
+      onMessage(channel, message, self) {
+        if (message.type === 'hello') {
+          channel.send(self.hello());
+          channel.send({ type: 'have', entries: Array.from({ length: 6 }, (_, i): HaveEntry => ({ segment: i, state: 'loading' })) });
+        } else if (message.type === 'request') {
+          const bytes = Uint8Array.from(server.bytes.get(`/seg${message.segment}.ts`)!, (b) => b ^ 0x5a);
+          for (let offset = 0; offset < bytes.length; offset += MAX_DATA_CHUNK_BYTES) {
+            channel.send({ type: 'data', request: message.request, offset, total: bytes.length, bytes: bytes.subarray(offset, offset + MAX_DATA_CHUNK_BYTES) });
+          }
+          channel.send({ type: 'done', request: message.request, total: bytes.length });
+        } else if (message.type === 'have') {
+          // The victim dropped it: "my own check failed too", says the relay, and retracts in time.
+          for (const entry of message.entries) if (entry.state === 'dropped') channel.send({ type: 'have', entries: [{ segment: entry.segment, state: 'dropped' }] });
+        }
+      },
+    }));
+    await until('the attacker’s claims', () => a.honest.peerCount() === 1);
+    const elapsed: number[] = [];
+    for (let sn = 0; sn < 5; sn++) elapsed.push(await loadInTime(a, sn));
+    console.log(`retracting relay: segments in ${elapsed.map((ms) => ms.toFixed(0)).join(', ')} ms (deadline ${DEADLINE_MS}); integrity failures ${a.honest.getStats().integrityFailures}`);
+    expect(a.honest.getStats().integrityFailures).toBe(MAX_FAILED_RELAYS + 1);
+    expect(a.disconnects).toEqual(['banned']);
+    expect(a.honest.getStats().p2pBytes).toBe(0);
+  });
+});
+
+describe('a peer that announces every segment and never sends', () => {
+  it(`is banned after ${MAX_FRUITLESS_REQUESTS} fruitless requests; every segment still arrives before its deadline`, async () => {
+    const a = await arena(() => ({ onMessage: (channel, message, self) => void greetAndClaim(channel, message, self, 6) }));
+    await until('the attacker’s claims', () => a.honest.peerCount() === 1);
+    const elapsed: number[] = [];
+    for (let sn = 0; sn < 5; sn++) elapsed.push(await loadInTime(a, sn));
+    console.log(`silent claimer: segments in ${elapsed.map((ms) => ms.toFixed(0)).join(', ')} ms (deadline ${DEADLINE_MS}); HTTP only ${(await httpOnlyMs(a, 5)).toFixed(0)} ms`);
+    expect(requestsTo(a.attacker)).toBe(MAX_FRUITLESS_REQUESTS);
+    expect(a.disconnects).toEqual(['banned']);
+  });
+});
+
+describe('malformed frames', () => {
+  const frames: [string, Uint8Array][] = [
+    ['a frame over the 16 KiB cap', new Uint8Array(16 * 1024 + 1).fill(4)],
+    ['an unknown frame type', Uint8Array.of(99, 0, 0, 0, 1)],
+  ];
+  for (const [name, frame] of frames) {
+    it(`${name}: the channel closes and the peer stays out`, async () => {
+      const a = await arena(() => ({
+        onMessage(channel, message, self) {
+          if (!greetAndClaim(channel, message, self, 6)) return;
+          setTimeout(() => channel.sendRaw(frame), 100);
+        },
+      }));
+      await until('the channel to close', () => a.disconnects.length > 0);
+      expect(a.disconnects[0]).toMatch(/^protocol/);
+      // Offers keep flowing every second; none becomes a channel for the banned id.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(accepted(a.attacker)).toBe(1);
+      expect(a.honest.peerCount()).toBe(0);
+      await loadInTime(a, 1);
+    });
+  }
+});
+
+describe('a flood of have messages', () => {
+  it(`keeps at most ${MAX_PEER_HOLDINGS} claims per peer and the heap bounded; playback unharmed`, async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const FRAMES = 1_500;
+    let sent = 0;
+    const a = await arena(() => ({
+      onMessage(channel, message, self) {
+        if (!greetAndClaim(channel, message, self, 0)) return;
+        let next = 1_000;
+        const burst = (): void => {
+          for (let i = 0; i < 50 && sent < FRAMES && channel.open; i++, sent++) {
+            channel.send({ type: 'have', entries: Array.from({ length: MAX_HAVE_ENTRIES }, (): HaveEntry => ({ segment: next++, state: 'loading' })) });
+          }
+          if (sent < FRAMES && channel.open) setTimeout(burst, 5);
+        };
+        burst();
+      },
+    }));
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const started = Date.now();
+    const peer = (): { has(s: number): unknown } & { holdings: Map<number, unknown> } =>
+      (a.honest as unknown as { ready: { swarm: { peers: Map<string, { holdings: Map<number, unknown>; has(s: number): unknown }> } }[] }).ready[0]!.swarm.peers.values().next().value!;
+    await until('the flood to arrive', () => sent === FRAMES && peer().has(999 + FRAMES * MAX_HAVE_ENTRIES) !== undefined, 60_000);
+    const floodMs = Date.now() - started;
+    gc();
+    const growth = process.memoryUsage().heapUsed - before;
+    const claims = FRAMES * MAX_HAVE_ENTRIES;
+    console.log(`have flood: ${claims} claims in ${FRAMES} frames over ${floodMs} ms; ${peer().holdings.size} kept; heap +${(growth / 1e6).toFixed(1)} MB`);
+    expect(peer().holdings.size).toBeLessThanOrEqual(MAX_PEER_HOLDINGS);
+    expect(growth).toBeLessThan(16 * 1024 * 1024);
+    await loadInTime(a, 1);
+  });
+});
