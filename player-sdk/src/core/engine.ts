@@ -11,7 +11,7 @@ import type { SegmentRef } from './segment.js';
 import { SegmentStore } from './segment-store.js';
 import type { Signaling, SignalingSession } from './signaling.js';
 import { Swarm, type LoadedSegment } from './swarm.js';
-import { TokenBucket } from './token-bucket.js';
+import { UploadBudget } from './upload-budget.js';
 
 /** Peer ids refused for good (oldest forgotten first past this many). */
 const MAX_BANNED_PEERS = 4096;
@@ -34,6 +34,8 @@ export interface EngineStats {
   readonly integrityFailures: number;
   /** Exceptions caught inside Shoal (each one fell back to plain HTTP). */
   readonly faults: number;
+  /** Upload budget now, bytes per second, all peers together (one peer may draw `peerUploadShare` of it). */
+  readonly uploadBudget: number;
 }
 
 export interface EngineEvents {
@@ -81,7 +83,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   private readonly ready: SwarmEntry[] = [];
   private readonly store: SegmentStore;
   private readonly fetchImpl: FetchLike;
-  private readonly uploadBucket: TokenBucket;
+  private readonly uploadBudget: UploadBudget;
   private readonly banned = new Set<string>();
   private readonly signaling: Signaling | undefined;
   private httpRate: number | undefined;
@@ -96,14 +98,17 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       const value = this.options[name];
       if (!Number.isFinite(value) || value < 0) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} must be a non-negative number`);
     }
-    if (!(this.options.uploadRateLimit > 0)) throw new ShoalError('SHOAL_ERR_OPTIONS', 'uploadRateLimit must be positive');
+    for (const name of ['uploadRateLimit', 'uploadBitrateMultiple'] as const) {
+      if (!(this.options[name] > 0)) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} must be positive`);
+    }
+    if (!(this.options.peerUploadShare > 0 && this.options.peerUploadShare <= 1)) throw new ShoalError('SHOAL_ERR_OPTIONS', 'peerUploadShare must be in (0, 1]');
     const fetchImpl = this.options.fetch ?? (globalThis.fetch?.bind(globalThis) as FetchLike | undefined);
     if (!fetchImpl) throw new ShoalError('SHOAL_ERR_OPTIONS', 'no fetch implementation');
     this.fetchImpl = fetchImpl;
     this.store = new SegmentStore(this.options.segmentMemoryBytes, this.options.maxSegmentBytes, (swarmId, segment) => {
       for (const entry of this.ready) if (entry.swarm.id === swarmId) entry.swarm.evicted(segment);
     });
-    this.uploadBucket = new TokenBucket(this.options.uploadRateLimit, Math.max(256 * 1024, this.options.uploadRateLimit), this.options.now);
+    this.uploadBudget = new UploadBudget(this.options, this.options.now);
     this.signaling = this.options.signaling ?? this.connectTracker();
   }
 
@@ -156,7 +161,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       settings: this.options,
       now: this.options.now,
       mayUpload: (peer) => this.mayUpload(peer),
-      uploadWaitMs: (bytes) => (this.uploadBucket.tryTake(bytes) ? 0 : Math.max(1, this.uploadBucket.waitMs(bytes))),
+      uploadWaitMs: (peer, bytes) => this.uploadBudget.waitMs(peer, bytes),
       onUploaded: (bytes) => (this.counters.uploadBytes += bytes),
       ban: (peerId, reason) => this.ban(peerId, reason),
       httpThroughput: () => this.httpRate,
@@ -166,7 +171,8 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
         this.httpRate = this.httpRate === undefined ? rate : this.httpRate * 0.7 + rate * 0.3;
       },
     });
-    swarm.on('segment-loaded', (sequence, bytesFrom) => {
+    swarm.on('segment-loaded', (sequence, bytesFrom, size) => {
+      this.uploadBudget.observeSegment(size.bytes, size.duration);
       this.counters.httpBytes += bytesFrom.http;
       this.counters.p2pBytes += bytesFrom.p2p;
       this.emit('segment-loaded', { swarm: swarm.id, sequence, httpBytes: bytesFrom.http, p2pBytes: bytesFrom.p2p });
@@ -302,6 +308,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       offloadRatio: httpBytes + p2pBytes === 0 ? 0 : p2pBytes / (httpBytes + p2pBytes),
       peers: this.peerCount(),
       startupMs: this.startupMs,
+      uploadBudget: Math.round(this.uploadBudget.rate),
     };
   }
 

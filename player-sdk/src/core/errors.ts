@@ -5,11 +5,11 @@ export const SDK_ERRORS = {
   SHOAL_ERR_INTEGRITY: 'peer-delivered bytes do not match the playlist digest',
   SHOAL_ERR_PEER_PROTOCOL: 'a peer broke the peer protocol',
   SHOAL_ERR_PEER_GONE: 'peer went away during a transfer',
-  SHOAL_ERR_SIZE_CONFLICT: 'the origin contradicts the segment size a peer declared',
+  SHOAL_ERR_SIZE_CONFLICT: 'the origin contradicts a size a peer declared',
   SHOAL_ERR_DESTROYED: 'engine destroyed',
   SHOAL_ERR_OPTIONS: 'invalid option',
-  SHOAL_ERR_NO_WEBCRYPTO: 'Web Crypto (crypto.subtle) is not available on this page (not a secure context): segments come over HTTP only',
-  SHOAL_ERR_INTERNAL: 'an internal fault in Shoal; the segment was loaded over plain HTTP',
+  SHOAL_ERR_NO_WEBCRYPTO: 'no Web Crypto here (insecure context): HTTP only',
+  SHOAL_ERR_INTERNAL: 'internal fault; loaded over HTTP',
 } as const;
 
 export type SdkErrorCode = keyof typeof SDK_ERRORS;

@@ -42,7 +42,7 @@ export async function fetchIntoBuffer(
   // contradicts it, the peer lied (or relayed a lie), and its bytes are worth nothing.
   const resumingPeerBytes = start > 0 && buffer.bytesFrom.p2p > 0;
   const conflict = (detail: string): ShoalError => new ShoalError('SHOAL_ERR_SIZE_CONFLICT', `${segment.url}: ${detail}`);
-  if (response.status === 416 && resumingPeerBytes) throw conflict(`416 for bytes from ${start} on`);
+  if (response.status === 416 && resumingPeerBytes) throw conflict('416');
   if (!response.ok) throw new ShoalError('SHOAL_ERR_HTTP', `${segment.url} answered ${response.status}`, response.status);
   const partial = response.status === 206;
   // Bytes of the body to drop before ours begin, when the server sent more than we asked for.
@@ -55,7 +55,7 @@ export async function fetchIntoBuffer(
     if (Number.isFinite(length) && response.headers.get('content-length') !== null && !response.headers.get('content-encoding')) total = length;
   }
   if (total !== undefined && !buffer.declareTotal(total)) {
-    if (resumingPeerBytes) throw conflict(`the origin says ${total} bytes, a peer said ${buffer.total}`);
+    if (resumingPeerBytes) throw conflict(`${total}, not ${buffer.total} bytes`);
     throw new ShoalError('SHOAL_ERR_HTTP', `${segment.url} size ${total} does not match what is known of it`);
   }
   if (!response.body) throw new ShoalError('SHOAL_ERR_HTTP', `${segment.url} has no body`);
@@ -90,6 +90,6 @@ export async function fetchIntoBuffer(
     reader.cancel().catch(() => undefined);
   }
   if (total === undefined) buffer.declareTotal(buffer.received);
-  if (!buffer.filled && resumingPeerBytes && total === undefined) throw conflict(`ended after ${buffer.received} of the ${buffer.total} bytes a peer said`);
+  if (!buffer.filled && resumingPeerBytes && total === undefined) throw conflict(`${buffer.received}, not ${buffer.total} bytes`);
   if (!buffer.filled) throw new ShoalError('SHOAL_ERR_HTTP', `${segment.url} ended after ${buffer.received} of ${buffer.total} bytes`);
 }

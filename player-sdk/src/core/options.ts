@@ -28,8 +28,12 @@ export interface EngineOptions {
   initialHttpThroughput: number;
   /** Refuse P2P for streams whose playlists carry no digests. @default false */
   requireIntegrity: boolean;
-  /** Upload cap in bytes per second. @default Infinity */
+  /** Hard upload cap in bytes per second, on top of the bitrate multiple. @default Infinity */
   uploadRateLimit: number;
+  /** Upload budget: at most this many times the bitrate of the stream played (2 Mbit/s assumed before the first segment). @default 4 */
+  uploadBitrateMultiple: number;
+  /** Most of the upload budget one peer may draw, as a fraction of it. @default 0.5 */
+  peerUploadShare: number;
   /** Most peers uploaded to at once. @default 10 */
   maxUploadPeers: number;
   /** Memory for complete segments kept for peers, in bytes. @default 64 MiB */
@@ -68,6 +72,8 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
   initialHttpThroughput: 1_000_000,
   requireIntegrity: false,
   uploadRateLimit: Infinity,
+  uploadBitrateMultiple: 4,
+  peerUploadShare: 0.5,
   maxUploadPeers: 10,
   segmentMemoryBytes: 64 * 1024 * 1024,
   maxSegmentBytes: 32 * 1024 * 1024,

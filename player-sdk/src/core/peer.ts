@@ -7,6 +7,13 @@ import type { SegmentBuffer } from './segment-buffer.js';
 /** Segment states remembered per peer: a live window or a VOD title's worth, never a flood's. */
 export const MAX_PEER_HOLDINGS = 1024;
 
+/** Requests one peer may have served at once; more are answered 'absent'. */
+export const MAX_UPLOADS_PER_PEER = 4;
+/** Implausible requests (a segment sent in full already, one it says it holds, too many at once) before a peer is dropped and banned. */
+export const MAX_IMPLAUSIBLE_REQUESTS = 64;
+/** Segments remembered per peer as sent in full, to refuse sending them twice. */
+const SERVED_MEMORY = 256;
+
 /** What a peer needs from its swarm to serve requests. */
 export interface PeerHost {
   readonly swarmId: string;
@@ -58,6 +65,10 @@ export class Peer extends TypedEmitter<PeerEvents> {
   private readonly retractions = new Set<number>();
   private readonly downloads = new Map<number, Download>();
   private readonly uploads = new Map<number, Upload>();
+  /** Segments sent in full to this peer (newest last), bounded. */
+  private readonly served = new Set<number>();
+  /** Requests refused as implausible. */
+  implausibleRequests = 0;
   private nextRequest = 1;
   private helloReceived = false;
   /** The peer has told us what it holds (its first have list arrived). */
@@ -228,9 +239,24 @@ export class Peer extends TypedEmitter<PeerEvents> {
     download.lastProgressAt = this.host.now();
   }
 
+  /**
+   * Why a request is not one an honest player would make, if it is not: the same segment twice (while it is
+   * being sent, or after it was sent in full), a segment the peer says it holds itself, or more at once than any player needs.
+   */
+  private implausible(request: number, segment: number): boolean {
+    if (this.served.has(segment) || this.holdings.get(segment) === 'complete' || this.uploads.size >= MAX_UPLOADS_PER_PEER || this.uploads.has(request)) return true;
+    for (const upload of this.uploads.values()) if (upload.buffer.segment === segment) return true;
+    return false;
+  }
+
   private serve(request: number, segment: number, offset: number): void {
+    if (this.implausible(request, segment)) {
+      this.channel.send({ type: 'absent', request, segment });
+      if (++this.implausibleRequests >= MAX_IMPLAUSIBLE_REQUESTS) this.close('protocol: implausible requests');
+      return;
+    }
     const buffer = this.host.segmentFor(segment);
-    if (!buffer || buffer.status === 'failed' || !this.host.mayUpload(this) || this.uploads.has(request)) {
+    if (!buffer || buffer.status === 'failed' || !this.host.mayUpload(this)) {
       this.channel.send({ type: 'absent', request, segment });
       return;
     }
@@ -267,6 +293,8 @@ export class Peer extends TypedEmitter<PeerEvents> {
       this.host.onUploaded(size);
     }
     if (total !== undefined && upload.sent === total) {
+      this.served.add(buffer.segment);
+      if (this.served.size > SERVED_MEMORY) this.served.delete(this.served.values().next().value!);
       this.channel.send({ type: 'done', request, total });
       this.stopUpload(request);
     }

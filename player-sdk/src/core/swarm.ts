@@ -33,7 +33,8 @@ export interface SwarmContext {
   readonly settings: SwarmSettings;
   now(): number;
   mayUpload(peer: Peer): boolean;
-  uploadWaitMs(bytes: number): number;
+  /** Milliseconds before `bytes` may go to `peer` (0: now, and they are taken from its budget). */
+  uploadWaitMs(peer: Peer, bytes: number): number;
   onUploaded(bytes: number): void;
   /** A peer sent bytes that failed verification, or broke the protocol: it is disconnected and never reconnected. */
   ban(peerId: string, reason: string): void;
@@ -55,7 +56,7 @@ export interface LoadedSegment {
 interface SwarmEvents {
   'peer-connected': (peerId: string) => void;
   'peer-disconnected': (peerId: string, reason: string) => void;
-  'segment-loaded': (segment: number, bytesFrom: { http: number; p2p: number }) => void;
+  'segment-loaded': (segment: number, bytesFrom: { http: number; p2p: number }, size: { bytes: number; duration: number }) => void;
   'integrity-failure': (segment: number, peers: readonly string[]) => void;
 }
 
@@ -276,7 +277,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
             } catch (error) {
               if (!(error instanceof ShoalError && error.code === 'SHOAL_ERR_SIZE_CONFLICT')) throw error;
               // A peer's declared size was false: its bytes go, the whole segment comes over HTTP from byte 0.
-              this.blame(segment.sequence, buffer, 'declared a false size for');
+              this.blame(segment.sequence, buffer, 'false size');
               continue;
             }
             this.context.onHttpTransfer(buffer.received - before, this.context.now() - started);
@@ -287,7 +288,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
         }
         if (buffer.bytesFrom.p2p > 0 && segment.digest !== undefined && !(await matchesDigest(buffer.bytes(), segment.digest))) {
           this.emit('integrity-failure', segment.sequence, [...buffer.contributors.keys()]);
-          this.blame(segment.sequence, buffer, 'served bad bytes of');
+          this.blame(segment.sequence, buffer, 'bad bytes');
           continue;
         }
         const bytesFrom = { ...buffer.bytesFrom };
@@ -296,7 +297,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
         buffer.markComplete();
         this.context.store.completed(this.id, buffer);
         this.broadcast([{ segment: segment.sequence, state: 'complete' }]);
-        this.emit('segment-loaded', segment.sequence, bytesFrom);
+        this.emit('segment-loaded', segment.sequence, bytesFrom, { bytes: buffer.received, duration: segment.duration });
         return { bytes: buffer.bytes(), bytesFrom, timing: { ...buffer.timing }, verified: segment.digest !== undefined };
       }
     } finally {
@@ -357,7 +358,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       // A peer that claims segments and sends nothing for them, again and again, only costs time.
       const answeredAbsent = error instanceof ShoalError && error.code === 'SHOAL_ERR_PEER_GONE' && peer.ready;
       if (job.buffer.received > startBytes || answeredAbsent) peer.fruitlessRequests = 0;
-      else if (++peer.fruitlessRequests >= MAX_FRUITLESS_REQUESTS) this.context.ban(peerId, `sent nothing for ${peer.fruitlessRequests} segments it claimed`);
+      else if (++peer.fruitlessRequests >= MAX_FRUITLESS_REQUESTS) this.context.ban(peerId, 'silent claims');
       // Absent, gone, too slow: the scheduling loop picks the next source.
     } finally {
       clearInterval(watchdog);
@@ -374,8 +375,8 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   private blame(sequence: number, buffer: SegmentBuffer, what: string): void {
     for (const [peerId, claimed] of buffer.contributors) {
       const failed = (this.failedRelays.get(peerId) ?? 0) + 1;
-      if (claimed === 'complete') this.context.ban(peerId, `${what} segment ${sequence}`);
-      else if (failed > MAX_FAILED_RELAYS) this.context.ban(peerId, `relayed ${failed} segments that proved false`);
+      if (claimed === 'complete') this.context.ban(peerId, what);
+      else if (failed > MAX_FAILED_RELAYS) this.context.ban(peerId, 'false relays');
       else {
         this.failedRelays.delete(peerId);
         this.failedRelays.set(peerId, failed);
@@ -394,7 +395,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     const timer = setTimeout(() => {
       this.judgements.delete(timer);
       const peer = this.peers.get(peerId);
-      if (peer && !peer.retracted(sequence)) this.context.ban(peerId, `relayed segment ${sequence} that proved false and kept it`);
+      if (peer && !peer.retracted(sequence)) this.context.ban(peerId, 'kept a false relay');
     }, RETRACT_WINDOW_MS);
     this.judgements.add(timer);
   }
@@ -409,7 +410,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       swarmId: this.id,
       segmentFor: (segment) => this.context.store.get(this.id, segment),
       mayUpload: (p) => this.context.mayUpload(p),
-      uploadWaitMs: (bytes) => this.context.uploadWaitMs(bytes),
+      uploadWaitMs: (bytes) => this.context.uploadWaitMs(peer, bytes),
       onUploaded: (bytes) => this.context.onUploaded(bytes),
       now: () => this.context.now(),
     };
