@@ -33,14 +33,14 @@ export class HostilePeer {
   opened = 0;
 
   constructor(
-    signaling: Signaling,
+    private readonly signaling: Signaling,
     readonly infoHashBinary: string,
     readonly swarmHex: string,
     readonly peerId: string,
     private readonly behaviour: HostileBehaviour,
   ) {
     this.session = signaling.join(infoHashBinary, peerId, {
-      onOffer: (from, offerId, offer) => void this.answer(from, offerId, offer),
+      onOffer: (from, offerId, offer) => void (from.startsWith('-XX0001-sybil') || this.answer(from, offerId, offer)),
       onAnswer: () => undefined,
     });
     this.session.announce([]);
@@ -93,6 +93,35 @@ export class HostilePeer {
     if (dc.readyState === 'open') opened();
     else dc.onopen = opened;
   }
+
+  /**
+   * Sends offers that can never connect, each from a fresh peer id (a sybil joining the swarm for it):
+   * real SDP from node-datachannel with every ICE candidate stripped, from connections closed at once.
+   * Whoever answers waits for ICE in vain. Each sybil offers twice, so that with this peer (which
+   * ignores its own sybils) and the victim in the swarm, the tracker stand-in relays one to the victim.
+   */
+  async offerUnconnectable(count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const id = `-XX0001-sybil${String(this.offersMade++).padStart(7, '0')}`;
+      const session = this.signaling.join(this.infoHashBinary, id, { onOffer: () => undefined, onAnswer: () => undefined });
+      const offers = [];
+      for (let k = 0; k < 2; k++) {
+        const pc = new RTCPeerConnection({ iceServers: [] });
+        pc.createDataChannel('shoal');
+        await pc.setLocalDescription(await pc.createOffer());
+        const sdp = pc.localDescription!.sdp
+          .split('\r\n')
+          .filter((line) => !line.startsWith('a=candidate') && !line.startsWith('a=end-of-candidates'))
+          .join('\r\n');
+        pc.close();
+        offers.push({ offer_id: `${id.slice(8, 18)}${String(k).padStart(10, '0')}`, offer: { type: 'offer' as const, sdp } });
+      }
+      session.announce(offers);
+      session.leave();
+    }
+  }
+
+  private offersMade = 0;
 
   /** The hello a well-behaved peer would answer with. */
   hello(): PeerMessage {

@@ -332,3 +332,38 @@ describe('a peer requesting segments in a loop', () => {
     expect(result.bytesFrom.p2p).toBeGreaterThan(0);
   });
 });
+
+describe('offers that never complete ICE', () => {
+  it('hold at most maxConnectingPeers connections, each closed within connectTimeoutMs; playback unharmed', async () => {
+    const MAX_CONNECTING = 8;
+    const TIMEOUT_MS = 4_000;
+    const a = await arena(() => ({ onMessage: (channel, message, self) => void greetAndClaim(channel, message, self, 0) }), 6, {
+      maxConnectingPeers: MAX_CONNECTING,
+      connectTimeoutMs: TIMEOUT_MS,
+    });
+    const before = a.honest.getStats();
+    let worst = 0;
+    const sampler = setInterval(() => (worst = Math.max(worst, a.honest.getStats().connectionsConnecting)), 50);
+    cleanup.push(() => clearInterval(sampler));
+    const ATTACK_MS = 10_000;
+    const started = Date.now();
+    let sent = 0;
+    while (Date.now() - started < ATTACK_MS) {
+      await a.attacker.offerUnconnectable(5);
+      sent += 5;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const elapsed = await loadInTime(a, 1);
+    await new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS + 1_000));
+    const after = a.honest.getStats();
+    const created = after.connectionsCreated - before.connectionsCreated;
+    console.log(
+      `unconnectable offers: ${sent} sent in ${ATTACK_MS} ms; victim made ${created} connections (at most ${MAX_CONNECTING} per ${TIMEOUT_MS} ms), worst ${worst} in progress (limit ${MAX_CONNECTING}), ${after.connectionsFailed - before.connectionsFailed} closed unopened, ${after.connectionsConnecting} left; segment in ${elapsed.toFixed(0)} ms`,
+    );
+    expect(worst).toBeLessThanOrEqual(MAX_CONNECTING);
+    expect(created).toBeLessThanOrEqual(MAX_CONNECTING * Math.ceil((ATTACK_MS + 1_000) / TIMEOUT_MS + 1));
+    expect(created).toBeLessThan(sent);
+    expect(after.connectionsConnecting).toBe(0);
+    expect(after.connectionsOpen).toBe(1); // the attacker's one real channel, from before the attack
+  });
+});

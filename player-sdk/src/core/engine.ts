@@ -36,6 +36,18 @@ export interface EngineStats {
   readonly faults: number;
   /** Upload budget now, bytes per second, all peers together (one peer may draw `peerUploadShare` of it). */
   readonly uploadBudget: number;
+  /** Segment requests of peers being served now (at most maxUploadPeers × 4). */
+  readonly uploadsInProgress: number;
+  /** Bytes of complete segments held for peers (at most segmentMemoryBytes). */
+  readonly segmentMemoryBytes: number;
+  /** RTCPeerConnections made since the start, all swarms together. */
+  readonly connectionsCreated: number;
+  /** RTCPeerConnections with an open data channel now. */
+  readonly connectionsOpen: number;
+  /** RTCPeerConnections closed without ever opening: unanswered offers, failed ICE, refused. */
+  readonly connectionsFailed: number;
+  /** RTCPeerConnections in progress now (at most maxConnectingPeers per swarm). */
+  readonly connectionsConnecting: number;
 }
 
 export interface EngineEvents {
@@ -94,7 +106,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   constructor(options: Partial<EngineOptions> = {}) {
     super();
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
-    for (const name of ['maxPeers', 'offersPerAnnounce', 'urgentWindowMs', 'peerStallMs', 'segmentMemoryBytes', 'maxSegmentBytes', 'statsIntervalMs'] as const) {
+    for (const name of ['maxPeers', 'maxConnectingPeers', 'connectTimeoutMs', 'offersPerAnnounce', 'urgentWindowMs', 'peerStallMs', 'segmentMemoryBytes', 'maxSegmentBytes', 'statsIntervalMs'] as const) {
       const value = this.options[name];
       if (!Number.isFinite(value) || value < 0) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} must be a non-negative number`);
     }
@@ -203,6 +215,8 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     const connector = new PeerConnector({
       RTCPeerConnection: RTC,
       iceServers: this.options.iceServers,
+      maxConnecting: this.options.maxConnectingPeers,
+      connectTimeoutMs: this.options.connectTimeoutMs,
       accepts: (peerId) => peerId !== this.peerId && !this.banned.has(peerId) && !swarm.hasPeer(peerId) && swarm.peerIds().length < this.options.maxPeers,
       onChannel: (peerId, channel, close) => {
         const peerChannel = new PeerChannel(channel);
@@ -211,8 +225,10 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       },
     });
     let announceNow = (): void => undefined;
+    let members: number | undefined;
     const session = signaling.join(infoHash.binary, this.peerId, {
       onConnected: () => announceNow(),
+      onSwarmSize: (size) => (members = size),
       onOffer: (from, offerId, offer) => {
         connector.handleOffer(from, offer).then(
           (answer) => answer && session.answer(from, offerId, answer),
@@ -223,8 +239,13 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     });
     const entry: SwarmEntry = { swarm, connector, session, announceTimer: undefined };
     const announce = async (): Promise<void> => {
-      const room = this.options.maxPeers - swarm.peerIds().length - connector.pendingOffers;
-      const offers = room > 0 ? await connector.createOffers(Math.min(this.options.offersPerAnnounce, room)) : [];
+      // Offers only for room this player has and for peers it has yet to meet: each costs a connection
+      // (and, behind NATs, a TURN allocation) whether anyone answers it or not. Offers in flight do not
+      // count as met: the tracker may hand them to peers already connected, who never answer.
+      const peers = swarm.peerIds().length;
+      const unmet = members === undefined ? Infinity : members - 1 - peers;
+      const wanted = Math.min(this.options.offersPerAnnounce, this.options.maxPeers - peers - connector.counts.connecting, unmet);
+      const offers = wanted > 0 ? await connector.createOffers(wanted) : [];
       if (!this.destroyed) session.announce(offers);
     };
     const announceSafely = (): void => void announce().catch((error: unknown) => this.fault('announcing', error));
@@ -303,12 +324,25 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
 
   getStats(): EngineStats {
     const { httpBytes, p2pBytes } = this.counters;
+    const connections = { created: 0, open: 0, failed: 0, connecting: 0 };
+    let uploads = 0;
+    for (const entry of this.ready) {
+      uploads += entry.swarm.uploadsInProgress();
+      const counts = entry.connector?.counts;
+      if (counts) for (const key of ['created', 'open', 'failed', 'connecting'] as const) connections[key] += counts[key];
+    }
     return {
       ...this.counters,
       offloadRatio: httpBytes + p2pBytes === 0 ? 0 : p2pBytes / (httpBytes + p2pBytes),
       peers: this.peerCount(),
       startupMs: this.startupMs,
       uploadBudget: Math.round(this.uploadBudget.rate),
+      uploadsInProgress: uploads,
+      segmentMemoryBytes: this.store.bytes,
+      connectionsCreated: connections.created,
+      connectionsOpen: connections.open,
+      connectionsFailed: connections.failed,
+      connectionsConnecting: connections.connecting,
     };
   }
 

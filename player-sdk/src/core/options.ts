@@ -14,7 +14,11 @@ export interface EngineOptions {
   iceServers: RTCIceServer[];
   /** Most peers connected per swarm. @default 20 */
   maxPeers: number;
-  /** WebRTC offers sent with each announce. @default 5 */
+  /** Most peer connections in progress (offers out, answers sent, ICE running) per swarm. @default 8 */
+  maxConnectingPeers: number;
+  /** A connection whose data channel is not open this long after it was created (unanswered offer, ICE that never completes) is closed. @default 15000 */
+  connectTimeoutMs: number;
+  /** Most WebRTC offers sent with one announce (fewer when the swarm has fewer peers left to meet). @default 5 */
   offersPerAnnounce: number;
   /** Seconds between announces while the swarm has room for more peers. @default 15 */
   announceIntervalSeconds: number;
@@ -64,6 +68,8 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
   swarmId: undefined,
   iceServers: [],
   maxPeers: 20,
+  maxConnectingPeers: 8,
+  connectTimeoutMs: 15_000,
   offersPerAnnounce: 5,
   announceIntervalSeconds: 15,
   urgentWindowMs: 500,

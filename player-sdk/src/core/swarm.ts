@@ -137,6 +137,13 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     return count;
   }
 
+  /** Peer requests being served now. */
+  uploadsInProgress(): number {
+    let count = 0;
+    for (const peer of this.peers.values()) count += peer.activeUploads;
+    return count;
+  }
+
   peerIds(): string[] {
     return [...this.peers.keys()];
   }
