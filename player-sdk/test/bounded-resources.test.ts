@@ -4,6 +4,7 @@ import { decodePeerMessage, encodePeerMessage, PEER_PROTOCOL_VERSION } from '@sh
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { infoHashOf, ShoalEngine, swarmKeyOf } from '../src/core/engine.js';
 import type { EngineOptions } from '../src/core/options.js';
+import { PeerConnector } from '../src/core/peer-connector.js';
 import type { Signaling, SignalingHandlers } from '../src/core/signaling.js';
 
 /**
@@ -297,5 +298,29 @@ describe('one viewer among 200 that come and go, 10 simulated minutes', () => {
     expect(stats.connectionsOpen).toBeGreaterThan(0);
     expect(loads).toBeGreaterThanOrEqual(295);
     expect(heapGrowth).toBeLessThan(32 * 1024 * 1024);
+  });
+});
+
+describe('the connection cap', () => {
+  it('lets a peer’s offer displace the oldest of our unanswered offers, never exceeding the cap', async () => {
+    const connector = new PeerConnector({
+      RTCPeerConnection: FakeRtc as unknown as EngineOptions['RTCPeerConnection'] & {},
+      iceServers: [],
+      maxConnecting: 3,
+      accepts: () => true,
+      onChannel: () => undefined,
+    });
+    try {
+      expect(await connector.createOffers(5)).toHaveLength(3);
+      expect(connector.counts.connecting).toBe(3);
+      const answer = await connector.handleOffer('-RV0001-remote000001', { type: 'offer', sdp: 'remote' });
+      expect(answer?.type).toBe('answer');
+      expect(connector.counts).toMatchObject({ connecting: 3, failed: 1, created: 4 });
+      expect(connector.pendingOffers).toBe(2);
+      expect(alive.size).toBe(3);
+    } finally {
+      connector.destroy();
+    }
+    expect(alive.size).toBe(0);
   });
 });

@@ -142,7 +142,7 @@ describe('the fragment loader behind the fault barrier', () => {
     await expectNormalLoad(player, 0);
     await expectNormalLoad(player, 1);
     expectFaultReported(player, warnings);
-    expect(warnings.some((w) => /joining the swarm: injected tracker fault/.test(w.message))).toBe(true);
+    expect(warnings.some((w) => /join: injected tracker fault/.test(w.message))).toBe(true);
   });
 
   it('loads normally when the peer connector rejects', async () => {
@@ -152,7 +152,7 @@ describe('the fragment loader behind the fault barrier', () => {
     // Alone in its swarm, the player waits for peers while its buffer allows (2 s here), then uses HTTP.
     await expectNormalLoad(player, 0, 2_000);
     await vi.waitFor(() => expectFaultReported(player, warnings));
-    expect(warnings.some((w) => /announcing: injected connector fault/.test(w.message))).toBe(true);
+    expect(warnings.some((w) => /announce: injected connector fault/.test(w.message))).toBe(true);
   });
 
   it('passes the origin’s own HTTP errors to hls.js, whose retry policy handles them', async () => {

@@ -110,10 +110,9 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       const value = this.options[name];
       if (!Number.isFinite(value) || value < 0) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} must be a non-negative number`);
     }
-    for (const name of ['uploadRateLimit', 'uploadBitrateMultiple'] as const) {
-      if (!(this.options[name] > 0)) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} must be positive`);
+    for (const name of ['uploadRateLimit', 'uploadBitrateMultiple', 'peerUploadShare'] as const) {
+      if (!(this.options[name] > 0) || (name === 'peerUploadShare' && this.options[name] > 1)) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} out of range`);
     }
-    if (!(this.options.peerUploadShare > 0 && this.options.peerUploadShare <= 1)) throw new ShoalError('SHOAL_ERR_OPTIONS', 'peerUploadShare must be in (0, 1]');
     const fetchImpl = this.options.fetch ?? (globalThis.fetch?.bind(globalThis) as FetchLike | undefined);
     if (!fetchImpl) throw new ShoalError('SHOAL_ERR_OPTIONS', 'no fetch implementation');
     this.fetchImpl = fetchImpl;
@@ -205,7 +204,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       return this.connectSwarm(swarm, infoHash, RTC, this.signaling!);
     } catch (error) {
       // A fault while joining the swarm costs its P2P, never its playback.
-      this.fault('joining the swarm', error);
+      this.fault('join', error);
       swarm.disableP2p();
       return { swarm, connector: undefined, session: undefined, announceTimer: undefined };
     }
@@ -232,10 +231,10 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       onOffer: (from, offerId, offer) => {
         connector.handleOffer(from, offer).then(
           (answer) => answer && session.answer(from, offerId, answer),
-          (error: unknown) => this.fault('answering an offer', error),
+          (error: unknown) => this.fault('answer', error),
         );
       },
-      onAnswer: (from, offerId, answer) => connector.handleAnswer(from, offerId, answer).catch((error: unknown) => this.fault('completing an offer', error)),
+      onAnswer: (from, offerId, answer) => connector.handleAnswer(from, offerId, answer).catch((error: unknown) => this.fault('offer', error)),
     });
     const entry: SwarmEntry = { swarm, connector, session, announceTimer: undefined };
     const announce = async (): Promise<void> => {
@@ -248,7 +247,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       const offers = wanted > 0 ? await connector.createOffers(wanted) : [];
       if (!this.destroyed) session.announce(offers);
     };
-    const announceSafely = (): void => void announce().catch((error: unknown) => this.fault('announcing', error));
+    const announceSafely = (): void => void announce().catch((error: unknown) => this.fault('announce', error));
     announceNow = announceSafely;
     announceSafely();
     entry.announceTimer = setInterval(announceSafely, this.options.announceIntervalSeconds * 1000);

@@ -187,7 +187,12 @@ export class PeerConnector {
 
   /** Answers another peer's offer; undefined when this player does not want the connection. */
   async handleOffer(peerId: string, offer: SessionDescription): Promise<SessionDescription | undefined> {
-    if (!this.mayConnect || !this.options.accepts(peerId)) return undefined;
+    if (this.destroyed || !this.options.accepts(peerId)) return undefined;
+    // A peer that wants to connect beats an offer of ours nobody may ever answer: at the cap, the oldest
+    // unanswered offer makes room.
+    const oldest = this.pending.values().next().value;
+    if (!this.mayConnect && oldest) this.closeConnection(oldest.pc);
+    if (!this.mayConnect) return undefined;
     const pc = this.create();
     pc.addEventListener('datachannel', (event: RTCDataChannelEvent) => this.whenOpen(peerId, pc, event.channel), { once: true });
     const description = await this.describe(pc, async () => {

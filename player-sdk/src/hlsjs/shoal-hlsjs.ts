@@ -56,10 +56,10 @@ export class ShoalHlsjs {
       try {
         const refs = data.details.fragments.map((frag) => segmentRefOf(frag)).filter((ref): ref is SegmentRef => ref !== undefined);
         const playlistUrl = data.details.fragments[0]?.baseurl ?? data.details.url;
-        this.engine.updatePlaylist(playlistUrl, refs, data.details.live).catch((error: unknown) => this.engine.fault('playlist update', error));
+        this.engine.updatePlaylist(playlistUrl, refs, data.details.live).catch((error: unknown) => this.engine.fault('playlist', error));
       } catch (error) {
         // hls.js goes on with its playlist whatever Shoal made of it.
-        this.engine.fault('playlist update', error);
+        this.engine.fault('playlist', error);
       }
     };
     hls.on('hlsLevelLoaded' as never, onPlaylist as never);
