@@ -23,6 +23,8 @@ const INTERNAL_MEMBERS = [
   // private state that many classes repeat
   'received', 'destroyed', 'downloads', 'uploads', 'holdings', 'counters', 'announceTimer', 'tokens', 'monitor',
   'finished', 'connections', 'sessions', 'listeners', 'deadline', 'throughput', 'pending', 'handlers',
+  'ready', 'introduced', 'candidates', 'connector', 'store', 'jobs', 'known', 'fresh', 'claimed', 'failures',
+  'bytesDownloaded', 'bytesUploaded', 'wake',
 ];
 
 export const bundleOptions = {
