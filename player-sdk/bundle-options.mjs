@@ -24,7 +24,9 @@ const INTERNAL_MEMBERS = [
   'received', 'destroyed', 'downloads', 'uploads', 'holdings', 'counters', 'announceTimer', 'tokens', 'monitor',
   'finished', 'connections', 'sessions', 'listeners', 'deadline', 'throughput', 'pending', 'handlers',
   'ready', 'introduced', 'candidates', 'connector', 'store', 'jobs', 'known', 'fresh', 'claimed', 'failures',
-  'bytesDownloaded', 'bytesUploaded', 'wake',
+  'bytesDownloaded', 'bytesUploaded', 'wake', 'selfId', 'p2pEnabled', 'httpThroughput', 'onHttpTransfer', 'evicted',
+  'disableP2p', 'observeSegment', 'peerRate', 'configure', 'tryTake', 'mayConnect', 'createOffers', 'handleOffer',
+  'handleAnswer', 'maxConnecting', 'accepts', 'onChannel', 'lastAt', 'startedAt',
 ];
 
 export const bundleOptions = {

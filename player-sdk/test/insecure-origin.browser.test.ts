@@ -82,6 +82,7 @@ describe('the demo page on an insecure origin (http:// from a LAN address)', () 
       expect(state.log).not.toContain('fatal');
       expect(state.log).toContain('no Web Crypto (insecure context)');
       expect(state.faults).toBe(0);
+      expect(state.stalls).toBe(0);
       expect(state.p2pBytes).toBe(0);
       expect(state.httpBytes).toBeGreaterThan(0);
     }

@@ -108,7 +108,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
     for (const name of ['maxPeers', 'maxConnectingPeers', 'connectTimeoutMs', 'offersPerAnnounce', 'urgentWindowMs', 'peerStallMs', 'segmentMemoryBytes', 'maxSegmentBytes', 'statsIntervalMs'] as const) {
       const value = this.options[name];
-      if (!Number.isFinite(value) || value < 0) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} must be a non-negative number`);
+      if (!Number.isFinite(value) || value < 0) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} out of range`);
     }
     for (const name of ['uploadRateLimit', 'uploadBitrateMultiple', 'peerUploadShare'] as const) {
       if (!(this.options[name] > 0) || (name === 'peerUploadShare' && this.options[name] > 1)) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} out of range`);
@@ -197,7 +197,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
 
     if (!p2pEnabled) {
       if (!verifiable) this.warnOnce(new ShoalError('SHOAL_ERR_NO_WEBCRYPTO'));
-      else if (!RTC) this.warnOnce(new Error('WebRTC is not available: segments come over HTTP only'));
+      else if (!RTC) this.warnOnce(new Error('WebRTC is not available: HTTP only'));
       return { swarm, connector: undefined, session: undefined, announceTimer: undefined };
     }
     try {

@@ -56,7 +56,7 @@ export async function fetchIntoBuffer(
   }
   if (total !== undefined && !buffer.declareTotal(total)) {
     if (resumingPeerBytes) throw conflict(`${total}, not ${buffer.total} bytes`);
-    throw new ShoalError('SHOAL_ERR_HTTP', `${segment.url} size ${total} does not match what is known of it`);
+    throw new ShoalError('SHOAL_ERR_HTTP', `${segment.url}: size ${total}, not ${buffer.total}`);
   }
   if (!response.body) throw new ShoalError('SHOAL_ERR_HTTP', `${segment.url} has no body`);
   const reader = response.body.getReader();
@@ -78,7 +78,7 @@ export async function fetchIntoBuffer(
         onFirstByte?.();
       }
       if (!buffer.append(buffer.received, chunk, 'http')) {
-        throw new ShoalError('SHOAL_ERR_HTTP', `${segment.url} sent more bytes than expected`);
+        throw new ShoalError('SHOAL_ERR_HTTP', `${segment.url}: too many bytes`);
       }
       if (total !== undefined && buffer.received >= total) break;
     }

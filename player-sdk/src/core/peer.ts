@@ -128,7 +128,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
    * everything; rejects with SHOAL_ERR_PEER_GONE or when the peer has no such segment.
    */
   download(segment: number, buffer: SegmentBuffer): Promise<void> {
-    if (!this.ready) return Promise.reject(new ShoalError('SHOAL_ERR_PEER_GONE', `peer ${this.id} is not connected`));
+    if (!this.ready) return Promise.reject(new ShoalError('SHOAL_ERR_PEER_GONE', `peer ${this.id}: not connected`));
     const request = this.nextRequest++;
     const now = this.host.now();
     return new Promise<void>((resolve, reject) => {
@@ -200,7 +200,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
         if (!download) return; // cancelled meanwhile
         this.downloads.delete(message.request);
         if (download.buffer.received !== message.total || !download.buffer.filled) {
-          download.reject(new ShoalError('SHOAL_ERR_PEER_PROTOCOL', `peer ${this.id} said done before sending everything`));
+          download.reject(new ShoalError('SHOAL_ERR_PEER_PROTOCOL', `peer ${this.id}: early done`));
           this.failures++;
           return;
         }
@@ -218,7 +218,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
         // Mid-transfer, 'absent' means the peer discarded its copy (it failed verification): what it relayed
         // to us is suspect too.
         if (download.buffer.contributors.has(this.id) && download.buffer.status === 'loading') download.buffer.reset();
-        download.reject(new ShoalError('SHOAL_ERR_PEER_GONE', `peer ${this.id} does not have segment ${message.segment}`));
+        download.reject(new ShoalError('SHOAL_ERR_PEER_GONE', `peer ${this.id}: absent`));
         return;
       }
     }
@@ -232,7 +232,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
       // Another source may have filled the buffer meanwhile; only a contradiction of sizes is the peer's fault.
       this.downloads.delete(request);
       this.channel.send({ type: 'cancel', request });
-      download.reject(new ShoalError('SHOAL_ERR_PEER_PROTOCOL', `peer ${this.id} sent bytes that do not fit segment ${download.segment}`));
+      download.reject(new ShoalError('SHOAL_ERR_PEER_PROTOCOL', `peer ${this.id}: bytes that do not fit`));
       return;
     }
     this.bytesDownloaded += bytes.length;

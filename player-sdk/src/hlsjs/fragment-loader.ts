@@ -49,7 +49,7 @@ export function createFragmentLoader(engine: ShoalEngine, msUntilNeeded: () => n
       const loading = this.throughEngine(context, now).catch((error: unknown) => {
         // The fault barrier: whatever went wrong inside Shoal, this fragment loads as plain hls.js would load it.
         if (this.finished || !isInternalFault(error)) throw error;
-        engine.fault(`segment ${String(context.frag.sn)}`, error);
+        engine.fault('segment', error);
         return this.plainHttp(context);
       });
       loading.then(
