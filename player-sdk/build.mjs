@@ -2,16 +2,13 @@
 // hls.js is a peer dependency and never bundled (the SDK only imports its types).
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
+import { bundleOptions } from './bundle-options.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const common = {
+  ...bundleOptions,
   entryPoints: [here('./src/index.ts')],
-  bundle: true,
-  minify: true,
   sourcemap: true,
-  platform: 'browser',
-  target: 'es2020',
-  external: ['hls.js'],
   logLevel: 'warning',
 };
 

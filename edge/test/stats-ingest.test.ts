@@ -91,6 +91,13 @@ describe('stats ingest', () => {
     expect(await value('shoal_player_reports_total{result="invalid"}')).toBe(1);
   });
 
+  it('counts the peer connections players made and those that never opened', async () => {
+    await post(report({ connectionsCreated: 7, connectionsFailed: 2, connectionsOpen: 4 }));
+    await post(report({ seq: 1, connectionsCreated: 3, connectionsFailed: 3, connectionsOpen: 2 }));
+    expect(await value('shoal_player_peer_connections_total{result="created",stream="live/demo"}')).toBe(10);
+    expect(await value('shoal_player_peer_connections_total{result="failed",stream="live/demo"}')).toBe(5);
+  });
+
   it('refuses oversized bodies with 413', async () => {
     const res = await post('x'.repeat(5000));
     expect(res.status).toBe(413);

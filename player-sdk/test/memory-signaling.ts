@@ -8,6 +8,7 @@ import type { Signaling, SignalingHandlers, SignalingSession } from '../src/core
 export class MemorySignalingHub {
   private readonly swarms = new Map<string, Map<string, SignalingHandlers>>();
   relayedOffers = 0;
+  private cursor = 0;
 
   signaling(): Signaling {
     const joined: { infoHash: string; peerId: string }[] = [];
@@ -23,9 +24,13 @@ export class MemorySignalingHub {
         return {
           announce: (offers) => {
             const others = [...members.keys()].filter((id) => id !== peerId);
+            // Like a tracker's announce reply: how many viewers the swarm has.
+            setTimeout(() => members.get(peerId)?.onSwarmSize?.(members.size), 0);
+            // Like a tracker choosing peers for the offers: here in turn, so that offers reach everyone.
+            const start = this.cursor++;
             offers.forEach((offer, i) => {
-              const target = others[i];
-              if (target === undefined) return;
+              if (i >= others.length) return;
+              const target = others[(start + i) % others.length]!;
               this.relayedOffers++;
               setTimeout(() => members.get(target)?.onOffer(peerId, offer.offer_id, offer.offer), 0);
             });

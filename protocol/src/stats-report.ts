@@ -17,6 +17,9 @@
  * | `stallMs` | integer ≥ 0 | time spent stalled in the interval |
  * | `peers` | integer 0–1000 | peers connected at report time |
  * | `startupMs` | integer 0–600000, optional | time from load to first frame; sent once |
+ * | `connectionsCreated` | integer 0–10000, optional | RTCPeerConnections made in the interval |
+ * | `connectionsFailed` | integer 0–10000, optional | RTCPeerConnections closed in the interval without ever opening |
+ * | `connectionsOpen` | integer 0–1000, optional | RTCPeerConnections open at report time |
  */
 export const STATS_REPORT_VERSION = 1;
 export const MAX_REPORT_INTERVAL_MS = 600_000;
@@ -37,12 +40,15 @@ export interface StatsReport {
   readonly stallMs: number;
   readonly peers: number;
   readonly startupMs?: number;
+  readonly connectionsCreated?: number;
+  readonly connectionsFailed?: number;
+  readonly connectionsOpen?: number;
 }
 
 export type StatsReportValidation = { readonly ok: true; readonly report: StatsReport } | { readonly ok: false; readonly error: string };
 
 const SESSION = /^[A-Za-z0-9_-]{8,64}$/;
-const FIELDS = new Set(['v', 'session', 'seq', 'stream', 'intervalMs', 'httpBytes', 'p2pBytes', 'uploadBytes', 'stalls', 'stallMs', 'peers', 'startupMs']);
+const FIELDS = new Set(['v', 'session', 'seq', 'stream', 'intervalMs', 'httpBytes', 'p2pBytes', 'uploadBytes', 'stalls', 'stallMs', 'peers', 'startupMs', 'connectionsCreated', 'connectionsFailed', 'connectionsOpen']);
 
 function isCount(value: unknown, max: number): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= max;
@@ -70,6 +76,9 @@ export function validateStatsReport(value: unknown): StatsReportValidation {
   if (!isCount(report.peers, 1000)) return { ok: false, error: 'peers must be 0-1000' };
   if (report.startupMs !== undefined && !isCount(report.startupMs, MAX_REPORT_INTERVAL_MS)) {
     return { ok: false, error: `startupMs must be 0-${MAX_REPORT_INTERVAL_MS}` };
+  }
+  for (const [field, max] of [['connectionsCreated', 10_000], ['connectionsFailed', 10_000], ['connectionsOpen', 1000]] as const) {
+    if (report[field] !== undefined && !isCount(report[field], max)) return { ok: false, error: `${field} must be 0-${max}` };
   }
   return { ok: true, report: report as unknown as StatsReport };
 }

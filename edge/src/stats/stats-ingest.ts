@@ -49,6 +49,7 @@ export class StatsIngest implements EdgeModule {
   private readonly reports: Counter<'result'>;
   private readonly bytes: Counter<'source' | 'stream'>;
   private readonly uploads: Counter<'stream'>;
+  private readonly connections: Counter<'result' | 'stream'>;
   private readonly stalls: Counter<'stream'>;
   private readonly stallSeconds: Counter<'stream'>;
   private readonly startup: Histogram<'stream'>;
@@ -72,6 +73,12 @@ export class StatsIngest implements EdgeModule {
     this.bytes.labels('http', 'other').inc(0);
     this.bytes.labels('p2p', 'other').inc(0);
     this.uploads = new Counter({ name: 'shoal_player_upload_bytes_total', help: 'Bytes players sent to peers', labelNames: ['stream'] as const, registers: [registry] });
+    this.connections = new Counter({
+      name: 'shoal_player_peer_connections_total',
+      help: 'RTCPeerConnections players made (created) and closed without ever opening (failed)',
+      labelNames: ['result', 'stream'] as const,
+      registers: [registry],
+    });
     this.stalls = new Counter({ name: 'shoal_player_stalls_total', help: 'Playback stalls reported by players', labelNames: ['stream'] as const, registers: [registry] });
     this.stallSeconds = new Counter({ name: 'shoal_player_stall_seconds_total', help: 'Time players spent stalled', labelNames: ['stream'] as const, registers: [registry] });
     this.startup = new Histogram({
@@ -185,6 +192,8 @@ export class StatsIngest implements EdgeModule {
     this.bytes.labels('p2p', stream).inc(report.p2pBytes);
     this.uploads.labels(stream).inc(report.uploadBytes);
     this.stalls.labels(stream).inc(report.stalls);
+    this.connections.labels('created', stream).inc(report.connectionsCreated ?? 0);
+    this.connections.labels('failed', stream).inc(report.connectionsFailed ?? 0);
     this.stallSeconds.labels(stream).inc(report.stallMs / 1000);
     if (report.startupMs !== undefined) this.startup.labels(stream).observe(report.startupMs / 1000);
     return true;

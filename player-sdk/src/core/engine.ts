@@ -5,13 +5,17 @@ import type { FetchLike } from './http-loader.js';
 import { PeerChannel } from './peer-channel.js';
 import { PeerConnector, randomId20 } from './peer-connector.js';
 import type { Peer } from './peer.js';
+import { sha256, webCryptoAvailable } from './integrity.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './options.js';
 import type { SegmentRef } from './segment.js';
 import { SegmentStore } from './segment-store.js';
 import type { Signaling, SignalingSession } from './signaling.js';
 import { Swarm, type LoadedSegment } from './swarm.js';
 import { swarmKeyOf } from './swarm-key.js';
-import { TokenBucket } from './token-bucket.js';
+import { UploadBudget } from './upload-budget.js';
+
+/** Peer ids refused for good (oldest forgotten first past this many). */
+const MAX_BANNED_PEERS = 4096;
 
 export interface EngineStats {
   /** Segment bytes fetched over HTTP. */
@@ -29,6 +33,22 @@ export interface EngineStats {
   /** Time from attach to first frame, once known. */
   readonly startupMs: number | undefined;
   readonly integrityFailures: number;
+  /** Exceptions caught inside Shoal (each one fell back to plain HTTP). */
+  readonly faults: number;
+  /** Upload budget now, bytes per second, all peers together (one peer may draw `peerUploadShare` of it). */
+  readonly uploadBudget: number;
+  /** Segment requests of peers being served now (at most maxUploadPeers × 4). */
+  readonly uploadsInProgress: number;
+  /** Bytes of complete segments held for peers (at most segmentMemoryBytes). */
+  readonly segmentMemoryBytes: number;
+  /** RTCPeerConnections made since the start, all swarms together. */
+  readonly connectionsCreated: number;
+  /** RTCPeerConnections with an open data channel now. */
+  readonly connectionsOpen: number;
+  /** RTCPeerConnections closed without ever opening: unanswered offers, failed ICE, refused. */
+  readonly connectionsFailed: number;
+  /** RTCPeerConnections in progress now (at most maxConnectingPeers per swarm). */
+  readonly connectionsConnecting: number;
 }
 
 export interface EngineEvents {
@@ -53,7 +73,7 @@ function hex(bytes: Uint8Array): string {
 
 /** The 20-byte info hash of a swarm key: the first 20 bytes of its SHA-256, as a binary string (WebTorrent's form). */
 export async function infoHashOf(key: string): Promise<{ binary: string; hex: string }> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key))).subarray(0, 20);
+  const digest = (await sha256(new TextEncoder().encode(key))).subarray(0, 20);
   return { binary: String.fromCharCode(...digest), hex: hex(digest) };
 }
 
@@ -72,29 +92,31 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   private readonly ready: SwarmEntry[] = [];
   private readonly store: SegmentStore;
   private readonly fetchImpl: FetchLike;
-  private readonly uploadBucket: TokenBucket;
+  private readonly uploadBudget: UploadBudget;
   private readonly banned = new Set<string>();
   private readonly signaling: Signaling | undefined;
   private httpRate: number | undefined;
-  private counters = { httpBytes: 0, p2pBytes: 0, uploadBytes: 0, stalls: 0, stallMs: 0, integrityFailures: 0 };
+  private counters = { httpBytes: 0, p2pBytes: 0, uploadBytes: 0, stalls: 0, stallMs: 0, integrityFailures: 0, faults: 0 };
   private startupMs: number | undefined;
   private destroyed = false;
 
   constructor(options: Partial<EngineOptions> = {}) {
     super();
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
-    for (const name of ['maxPeers', 'offersPerAnnounce', 'urgentWindowMs', 'peerStallMs', 'segmentMemoryBytes', 'maxSegmentBytes', 'statsIntervalMs'] as const) {
+    for (const name of ['maxPeers', 'maxConnectingPeers', 'connectTimeoutMs', 'offersPerAnnounce', 'urgentWindowMs', 'peerStallMs', 'segmentMemoryBytes', 'maxSegmentBytes', 'statsIntervalMs'] as const) {
       const value = this.options[name];
-      if (!Number.isFinite(value) || value < 0) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} must be a non-negative number`);
+      if (!Number.isFinite(value) || value < 0) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} out of range`);
     }
-    if (!(this.options.uploadRateLimit > 0)) throw new ShoalError('SHOAL_ERR_OPTIONS', 'uploadRateLimit must be positive');
+    for (const name of ['uploadRateLimit', 'uploadBitrateMultiple', 'peerUploadShare'] as const) {
+      if (!(this.options[name] > 0) || (name === 'peerUploadShare' && this.options[name] > 1)) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} out of range`);
+    }
     const fetchImpl = this.options.fetch ?? (globalThis.fetch?.bind(globalThis) as FetchLike | undefined);
     if (!fetchImpl) throw new ShoalError('SHOAL_ERR_OPTIONS', 'no fetch implementation');
     this.fetchImpl = fetchImpl;
     this.store = new SegmentStore(this.options.segmentMemoryBytes, this.options.maxSegmentBytes, (swarmId, segment) => {
       for (const entry of this.ready) if (entry.swarm.id === swarmId) entry.swarm.evicted(segment);
     });
-    this.uploadBucket = new TokenBucket(this.options.uploadRateLimit, Math.max(256 * 1024, this.options.uploadRateLimit), this.options.now);
+    this.uploadBudget = new UploadBudget(this.options, this.options.now);
     this.signaling = this.options.signaling ?? this.connectTracker();
   }
 
@@ -123,23 +145,31 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     if (!entry) {
       entry = this.createSwarm(key);
       this.swarms.set(key, entry);
-      void entry.then((created) => this.ready.push(created));
+      const pending = entry;
+      pending.then(
+        (created) => this.ready.push(created),
+        // The caller hears of the failure; the next request tries again.
+        () => this.swarms.get(key) === pending && this.swarms.delete(key),
+      );
     }
     return entry;
   }
 
   private async createSwarm(key: string): Promise<SwarmEntry> {
-    const infoHash = await infoHashOf(key);
     const RTC = this.rtc();
-    const swarm = new Swarm(infoHash.hex, {
+    const verifiable = webCryptoAvailable();
+    // Without Web Crypto nothing from a peer could be verified: the swarm plays over HTTP alone.
+    const infoHash = verifiable ? await infoHashOf(key) : undefined;
+    const p2pEnabled = RTC !== undefined && this.signaling !== undefined && infoHash !== undefined;
+    const swarm = new Swarm(infoHash?.hex ?? key, {
       selfId: this.peerId,
-      p2pEnabled: RTC !== undefined && this.signaling !== undefined,
+      p2pEnabled,
       store: this.store,
       fetch: this.fetchImpl,
       settings: this.options,
       now: this.options.now,
       mayUpload: (peer) => this.mayUpload(peer),
-      uploadWaitMs: (bytes) => (this.uploadBucket.tryTake(bytes) ? 0 : Math.max(1, this.uploadBucket.waitMs(bytes))),
+      uploadWaitMs: (peer, bytes) => this.uploadBudget.waitMs(peer, bytes),
       onUploaded: (bytes) => (this.counters.uploadBytes += bytes),
       ban: (peerId, reason) => this.ban(peerId, reason),
       httpThroughput: () => this.httpRate,
@@ -149,7 +179,8 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
         this.httpRate = this.httpRate === undefined ? rate : this.httpRate * 0.7 + rate * 0.3;
       },
     });
-    swarm.on('segment-loaded', (sequence, bytesFrom) => {
+    swarm.on('segment-loaded', (sequence, bytesFrom, size) => {
+      this.uploadBudget.observeSegment(size.bytes, size.duration);
       this.counters.httpBytes += bytesFrom.http;
       this.counters.p2pBytes += bytesFrom.p2p;
       this.emit('segment-loaded', { swarm: swarm.id, sequence, httpBytes: bytesFrom.http, p2pBytes: bytesFrom.p2p });
@@ -161,13 +192,27 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       this.emit('integrity-failure', { swarm: swarm.id, sequence, peers });
     });
 
-    if (!RTC || !this.signaling) {
-      if (!RTC) this.emit('warning', new Error('WebRTC is not available: segments come over HTTP only'));
+    if (!p2pEnabled) {
+      if (!verifiable) this.warnOnce(new ShoalError('SHOAL_ERR_NO_WEBCRYPTO'));
+      else if (!RTC) this.warnOnce(new Error('WebRTC is not available: HTTP only'));
       return { swarm, connector: undefined, session: undefined, announceTimer: undefined };
     }
+    try {
+      return this.connectSwarm(swarm, infoHash, RTC, this.signaling!);
+    } catch (error) {
+      // A fault while joining the swarm costs its P2P, never its playback.
+      this.fault('join', error);
+      swarm.disableP2p();
+      return { swarm, connector: undefined, session: undefined, announceTimer: undefined };
+    }
+  }
+
+  private connectSwarm(swarm: Swarm, infoHash: { binary: string; hex: string }, RTC: NonNullable<EngineOptions['RTCPeerConnection']>, signaling: Signaling): SwarmEntry {
     const connector = new PeerConnector({
       RTCPeerConnection: RTC,
       iceServers: this.options.iceServers,
+      maxConnecting: this.options.maxConnectingPeers,
+      connectTimeoutMs: this.options.connectTimeoutMs,
       accepts: (peerId) => peerId !== this.peerId && !this.banned.has(peerId) && !swarm.hasPeer(peerId) && swarm.peerIds().length < this.options.maxPeers,
       onChannel: (peerId, channel, close) => {
         const peerChannel = new PeerChannel(channel);
@@ -176,23 +221,54 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       },
     });
     let announceNow = (): void => undefined;
-    const session = this.signaling.join(infoHash.binary, this.peerId, {
+    let members: number | undefined;
+    const session = signaling.join(infoHash.binary, this.peerId, {
       onConnected: () => announceNow(),
+      onSwarmSize: (size) => (members = size),
       onOffer: (from, offerId, offer) => {
-        void connector.handleOffer(from, offer).then((answer) => answer && session.answer(from, offerId, answer));
+        connector.handleOffer(from, offer).then(
+          (answer) => answer && session.answer(from, offerId, answer),
+          (error: unknown) => this.fault('answer', error),
+        );
       },
-      onAnswer: (from, offerId, answer) => void connector.handleAnswer(from, offerId, answer),
+      onAnswer: (from, offerId, answer) => connector.handleAnswer(from, offerId, answer).catch((error: unknown) => this.fault('offer', error)),
     });
     const entry: SwarmEntry = { swarm, connector, session, announceTimer: undefined };
     const announce = async (): Promise<void> => {
-      const room = this.options.maxPeers - swarm.peerIds().length - connector.pendingOffers;
-      const offers = room > 0 ? await connector.createOffers(Math.min(this.options.offersPerAnnounce, room)) : [];
+      // Offers only for room this player has and for peers it has yet to meet: each costs a connection
+      // (and, behind NATs, a TURN allocation) whether anyone answers it or not. Offers in flight do not
+      // count as met: the tracker may hand them to peers already connected, who never answer.
+      const peers = swarm.peerIds().length;
+      const unmet = members === undefined ? Infinity : members - 1 - peers;
+      const wanted = Math.min(this.options.offersPerAnnounce, this.options.maxPeers - peers - connector.counts.connecting, unmet);
+      const offers = wanted > 0 ? await connector.createOffers(wanted) : [];
       if (!this.destroyed) session.announce(offers);
     };
-    announceNow = () => void announce();
-    void announce();
-    entry.announceTimer = setInterval(() => void announce(), this.options.announceIntervalSeconds * 1000);
+    const announceSafely = (): void => void announce().catch((error: unknown) => this.fault('announce', error));
+    announceNow = announceSafely;
+    announceSafely();
+    entry.announceTimer = setInterval(announceSafely, this.options.announceIntervalSeconds * 1000);
     return entry;
+  }
+
+  private readonly warned = new Set<string>();
+
+  /** Emits a warning once per distinct message: a condition of the page, not of each swarm. */
+  private warnOnce(error: Error): void {
+    if (this.warned.has(error.message)) return;
+    this.warned.add(error.message);
+    this.emit('warning', error);
+  }
+
+  /**
+   * Records an exception caught inside Shoal (the adapter's fault barrier, a swarm's set-up): counted in
+   * `getStats().faults` and emitted as a `warning` with code SHOAL_ERR_INTERNAL. Playback goes on over HTTP.
+   */
+  fault(where: string, error: unknown): void {
+    this.counters.faults++;
+    const message = error instanceof Error ? error.message : String(error);
+    const warning = new ShoalError('SHOAL_ERR_INTERNAL', `${where}: ${message}`);
+    if (!this.destroyed) this.emit('warning', warning);
   }
 
   private mayUpload(peer: Peer): boolean {
@@ -207,6 +283,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   /** Disconnects a peer everywhere and refuses it from now on. */
   ban(peerId: string, _reason: string): void {
     this.banned.add(peerId);
+    if (this.banned.size > MAX_BANNED_PEERS) this.banned.delete(this.banned.values().next().value!);
     for (const entry of this.ready) entry.swarm.disconnect(peerId, 'banned');
   }
 
@@ -243,11 +320,25 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
 
   getStats(): EngineStats {
     const { httpBytes, p2pBytes } = this.counters;
+    const connections = { created: 0, open: 0, failed: 0, connecting: 0 };
+    let uploads = 0;
+    for (const entry of this.ready) {
+      uploads += entry.swarm.uploadsInProgress();
+      const counts = entry.connector?.counts;
+      if (counts) for (const key of ['created', 'open', 'failed', 'connecting'] as const) connections[key] += counts[key];
+    }
     return {
       ...this.counters,
       offloadRatio: httpBytes + p2pBytes === 0 ? 0 : p2pBytes / (httpBytes + p2pBytes),
       peers: this.peerCount(),
       startupMs: this.startupMs,
+      uploadBudget: Math.round(this.uploadBudget.rate),
+      uploadsInProgress: uploads,
+      segmentMemoryBytes: this.store.bytes,
+      connectionsCreated: connections.created,
+      connectionsOpen: connections.open,
+      connectionsFailed: connections.failed,
+      connectionsConnecting: connections.connecting,
     };
   }
 
@@ -255,12 +346,15 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const entry of this.swarms.values()) {
-      void entry.then((e) => {
-        if (e.announceTimer !== undefined) clearInterval(e.announceTimer);
-        e.session?.leave();
-        e.connector?.destroy();
-        e.swarm.destroy();
-      });
+      entry.then(
+        (e) => {
+          if (e.announceTimer !== undefined) clearInterval(e.announceTimer);
+          e.session?.leave();
+          e.connector?.destroy();
+          e.swarm.destroy();
+        },
+        () => undefined,
+      );
     }
     this.swarms.clear();
     this.signaling?.destroy();

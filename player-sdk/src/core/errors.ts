@@ -1,12 +1,15 @@
 /** Coded errors of the player SDK. */
 export const SDK_ERRORS = {
-  SHOAL_ERR_HTTP: 'HTTP request for a segment failed',
+  SHOAL_ERR_HTTP: 'HTTP request failed',
   SHOAL_ERR_ABORTED: 'load aborted',
-  SHOAL_ERR_INTEGRITY: 'peer-delivered bytes do not match the playlist digest',
-  SHOAL_ERR_PEER_PROTOCOL: 'a peer broke the peer protocol',
-  SHOAL_ERR_PEER_GONE: 'peer went away during a transfer',
+  SHOAL_ERR_INTEGRITY: 'digest mismatch',
+  SHOAL_ERR_PEER_PROTOCOL: 'peer protocol broken',
+  SHOAL_ERR_PEER_GONE: 'peer gone',
+  SHOAL_ERR_SIZE_CONFLICT: 'a peer declared a false size',
   SHOAL_ERR_DESTROYED: 'engine destroyed',
   SHOAL_ERR_OPTIONS: 'invalid option',
+  SHOAL_ERR_NO_WEBCRYPTO: 'no Web Crypto (insecure context): HTTP only',
+  SHOAL_ERR_INTERNAL: 'internal fault: HTTP used',
 } as const;
 
 export type SdkErrorCode = keyof typeof SDK_ERRORS;

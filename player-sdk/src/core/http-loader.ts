@@ -38,6 +38,11 @@ export async function fetchIntoBuffer(
     if (signal.aborted) throw new ShoalError('SHOAL_ERR_ABORTED');
     throw new ShoalError('SHOAL_ERR_HTTP', `fetching ${segment.url} failed: ${(error as Error).message}`);
   }
+  // Resuming after a peer's bytes, the only size known is the one the peer declared: when the origin
+  // contradicts it, the peer lied (or relayed a lie), and its bytes are worth nothing.
+  const resumingPeerBytes = start > 0 && buffer.bytesFrom.p2p > 0;
+  const conflict = (detail: string): ShoalError => new ShoalError('SHOAL_ERR_SIZE_CONFLICT', `${segment.url}: ${detail}`);
+  if (response.status === 416 && resumingPeerBytes) throw conflict('416');
   if (!response.ok) throw new ShoalError('SHOAL_ERR_HTTP', `${segment.url} answered ${response.status}`, response.status);
   const partial = response.status === 206;
   // Bytes of the body to drop before ours begin, when the server sent more than we asked for.
@@ -50,7 +55,8 @@ export async function fetchIntoBuffer(
     if (Number.isFinite(length) && response.headers.get('content-length') !== null && !response.headers.get('content-encoding')) total = length;
   }
   if (total !== undefined && !buffer.declareTotal(total)) {
-    throw new ShoalError('SHOAL_ERR_HTTP', `${segment.url} size ${total} does not match what is known of it`);
+    if (resumingPeerBytes) throw conflict(`${total}, not ${buffer.total} bytes`);
+    throw new ShoalError('SHOAL_ERR_HTTP', `${segment.url}: size ${total}, not ${buffer.total}`);
   }
   if (!response.body) throw new ShoalError('SHOAL_ERR_HTTP', `${segment.url} has no body`);
   const reader = response.body.getReader();
@@ -72,7 +78,7 @@ export async function fetchIntoBuffer(
         onFirstByte?.();
       }
       if (!buffer.append(buffer.received, chunk, 'http')) {
-        throw new ShoalError('SHOAL_ERR_HTTP', `${segment.url} sent more bytes than expected`);
+        throw new ShoalError('SHOAL_ERR_HTTP', `${segment.url}: too many bytes`);
       }
       if (total !== undefined && buffer.received >= total) break;
     }
@@ -84,5 +90,6 @@ export async function fetchIntoBuffer(
     reader.cancel().catch(() => undefined);
   }
   if (total === undefined) buffer.declareTotal(buffer.received);
+  if (!buffer.filled && resumingPeerBytes && total === undefined) throw conflict(`${buffer.received}, not ${buffer.total} bytes`);
   if (!buffer.filled) throw new ShoalError('SHOAL_ERR_HTTP', `${segment.url} ended after ${buffer.received} of ${buffer.total} bytes`);
 }

@@ -21,7 +21,11 @@ export interface EngineOptions {
   iceServers: RTCIceServer[];
   /** Most peers connected per swarm. @default 20 */
   maxPeers: number;
-  /** WebRTC offers sent with each announce. @default 5 */
+  /** Most peer connections in progress (offers out, answers sent, ICE running) per swarm. @default 8 */
+  maxConnectingPeers: number;
+  /** A connection whose data channel is not open this long after it was created (unanswered offer, ICE that never completes) is closed. @default 15000 */
+  connectTimeoutMs: number;
+  /** Most WebRTC offers sent with one announce (fewer when the swarm has fewer peers left to meet). @default 5 */
   offersPerAnnounce: number;
   /** Seconds between announces while the swarm has room for more peers. @default 15 */
   announceIntervalSeconds: number;
@@ -41,8 +45,12 @@ export interface EngineOptions {
    * @default true
    */
   requireIntegrity: boolean;
-  /** Upload cap in bytes per second. @default Infinity */
+  /** Hard upload cap in bytes per second, on top of the bitrate multiple. @default Infinity */
   uploadRateLimit: number;
+  /** Upload budget: at most this many times the bitrate of the stream played (2 Mbit/s assumed before the first segment). @default 4 */
+  uploadBitrateMultiple: number;
+  /** Most of the upload budget one peer may draw, as a fraction of it. @default 0.5 */
+  peerUploadShare: number;
   /** Most peers uploaded to at once. @default 10 */
   maxUploadPeers: number;
   /** Memory for complete segments kept for peers, in bytes. @default 64 MiB */
@@ -73,6 +81,8 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
   swarmId: undefined,
   iceServers: [],
   maxPeers: 20,
+  maxConnectingPeers: 8,
+  connectTimeoutMs: 15_000,
   offersPerAnnounce: 5,
   announceIntervalSeconds: 15,
   urgentWindowMs: 500,
@@ -81,6 +91,8 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
   initialHttpThroughput: 1_000_000,
   requireIntegrity: true,
   uploadRateLimit: Infinity,
+  uploadBitrateMultiple: 4,
+  peerUploadShare: 0.5,
   maxUploadPeers: 10,
   segmentMemoryBytes: 64 * 1024 * 1024,
   maxSegmentBytes: 32 * 1024 * 1024,

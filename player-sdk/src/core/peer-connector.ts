@@ -9,8 +9,13 @@ export interface PeerConnectorOptions {
   onChannel(peerId: string, channel: RTCDataChannel, close: () => void): void;
   /** Whether a connection to this peer may be made (not connected yet, not banned, room for more). */
   accepts(peerId: string): boolean;
-  /** How long unanswered offers are kept. @default 30000 */
-  readonly offerTtlMs?: number;
+  /**
+   * Longest time a connection may take from its creation to an open data channel: an offer nobody
+   * answered, an answer whose ICE never completed. Then it is closed. @default 15000
+   */
+  readonly connectTimeoutMs?: number;
+  /** Most connections in progress (created, not open yet); no offer is made or answered beyond. @default 8 */
+  readonly maxConnecting?: number;
   /** Longest wait for ICE candidates before an SDP is sent anyway. @default 3000 */
   readonly iceGatheringTimeoutMs?: number;
 }
@@ -46,7 +51,15 @@ function gathered(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
 interface PendingOffer {
   readonly pc: RTCPeerConnection;
   readonly channel: RTCDataChannel;
-  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+/** RTCPeerConnections made by one connector: created, open now, and closed without ever opening. */
+export interface ConnectionCounts {
+  readonly created: number;
+  readonly open: number;
+  readonly failed: number;
+  /** Created and not open yet (offers out, answers sent, ICE running). */
+  readonly connecting: number;
 }
 
 /**
@@ -56,20 +69,45 @@ interface PendingOffer {
  */
 export class PeerConnector {
   private readonly pending = new Map<string, PendingOffer>();
-  private readonly connections = new Set<RTCPeerConnection>();
-  private readonly answerTimers = new Set<ReturnType<typeof setTimeout>>();
+  /** Every connection not closed yet, with its connect deadline until its channel opens. */
+  private readonly connections = new Map<RTCPeerConnection, ReturnType<typeof setTimeout> | undefined>();
+  private created = 0;
+  private failed = 0;
   private destroyed = false;
 
   constructor(private readonly options: PeerConnectorOptions) {}
 
   private create(): RTCPeerConnection {
     const pc = new this.options.RTCPeerConnection({ iceServers: [...this.options.iceServers] });
-    this.connections.add(pc);
+    this.created++;
+    this.connections.set(pc, setTimeout(() => this.closeConnection(pc), this.options.connectTimeoutMs ?? 15_000));
+    pc.addEventListener('connectionstatechange', () => {
+      if (pc.connectionState === 'failed' || pc.connectionState === 'closed') this.closeConnection(pc);
+    });
     return pc;
   }
 
+  /** Connections created, open and failed, and in progress. */
+  get counts(): ConnectionCounts {
+    let connecting = 0;
+    for (const deadline of this.connections.values()) if (deadline !== undefined) connecting++;
+    return { created: this.created, open: this.connections.size - connecting, failed: this.failed, connecting };
+  }
+
+  /** Whether another connection may be started now. */
+  get mayConnect(): boolean {
+    return !this.destroyed && this.counts.connecting < (this.options.maxConnecting ?? 8);
+  }
+
   private closeConnection(pc: RTCPeerConnection): void {
+    if (!this.connections.has(pc)) return;
+    const deadline = this.connections.get(pc);
+    if (deadline !== undefined) {
+      clearTimeout(deadline);
+      this.failed++;
+    }
     this.connections.delete(pc);
+    for (const [offerId, pending] of this.pending) if (pending.pc === pc) this.pending.delete(offerId);
     try {
       pc.close();
     } catch {
@@ -100,22 +138,22 @@ export class PeerConnector {
   /** Hands a channel over once it is open; the connection is closed with the channel. */
   private whenOpen(peerId: string, pc: RTCPeerConnection, channel: RTCDataChannel): void {
     const handOver = (): void => {
-      if (this.destroyed || !this.options.accepts(peerId)) {
+      if (this.destroyed || !this.connections.has(pc) || !this.options.accepts(peerId)) {
         this.closeConnection(pc);
         return;
       }
+      clearTimeout(this.connections.get(pc));
+      this.connections.set(pc, undefined);
       this.options.onChannel(peerId, channel, () => this.closeConnection(pc));
     };
     if (channel.readyState === 'open') handOver();
     else channel.addEventListener('open', handOver, { once: true });
-    pc.addEventListener('connectionstatechange', () => {
-      if (pc.connectionState === 'failed' || pc.connectionState === 'closed') this.closeConnection(pc);
-    });
   }
 
   /** Creates `count` offers for an announce, gathering their ICE candidates in parallel. */
   async createOffers(count: number): Promise<TrackerOffer[]> {
-    const offers = await Promise.all(Array.from({ length: this.destroyed ? 0 : count }, () => this.createOffer()));
+    const room = this.destroyed ? 0 : Math.max(0, Math.min(count, (this.options.maxConnecting ?? 8) - this.counts.connecting));
+    const offers = await Promise.all(Array.from({ length: room }, () => this.createOffer()));
     return offers.filter((offer): offer is TrackerOffer => offer !== undefined);
   }
 
@@ -125,13 +163,7 @@ export class PeerConnector {
     const description = await this.describe(pc, async () => pc.setLocalDescription(await pc.createOffer()));
     if (!description) return undefined;
     const offerId = randomId20();
-    const timer = setTimeout(() => {
-      if (this.pending.get(offerId)?.pc === pc) {
-        this.pending.delete(offerId);
-        this.closeConnection(pc);
-      }
-    }, this.options.offerTtlMs ?? 30_000);
-    this.pending.set(offerId, { pc, channel, timer });
+    this.pending.set(offerId, { pc, channel });
     return { offer_id: offerId, offer: { type: 'offer', sdp: description.sdp } };
   }
 
@@ -140,7 +172,6 @@ export class PeerConnector {
     const pending = this.pending.get(offerId);
     if (!pending) return;
     this.pending.delete(offerId);
-    clearTimeout(pending.timer);
     if (!this.options.accepts(peerId)) {
       this.closeConnection(pending.pc);
       return;
@@ -157,6 +188,11 @@ export class PeerConnector {
   /** Answers another peer's offer; undefined when this player does not want the connection. */
   async handleOffer(peerId: string, offer: SessionDescription): Promise<SessionDescription | undefined> {
     if (this.destroyed || !this.options.accepts(peerId)) return undefined;
+    // A peer that wants to connect beats an offer of ours nobody may ever answer: at the cap, the oldest
+    // unanswered offer makes room.
+    const oldest = this.pending.values().next().value;
+    if (!this.mayConnect && oldest) this.closeConnection(oldest.pc);
+    if (!this.mayConnect) return undefined;
     const pc = this.create();
     pc.addEventListener('datachannel', (event: RTCDataChannelEvent) => this.whenOpen(peerId, pc, event.channel), { once: true });
     const description = await this.describe(pc, async () => {
@@ -164,12 +200,6 @@ export class PeerConnector {
       await pc.setLocalDescription(await pc.createAnswer());
     });
     if (!description) return undefined;
-    // An answerer that never hears back keeps nothing open for long.
-    const timer = setTimeout(() => {
-      this.answerTimers.delete(timer);
-      if (pc.connectionState !== 'connected') this.closeConnection(pc);
-    }, this.options.offerTtlMs ?? 30_000);
-    this.answerTimers.add(timer);
     return { type: 'answer', sdp: description.sdp };
   }
 
@@ -180,10 +210,7 @@ export class PeerConnector {
 
   destroy(): void {
     this.destroyed = true;
-    for (const pending of this.pending.values()) clearTimeout(pending.timer);
-    for (const timer of this.answerTimers) clearTimeout(timer);
-    this.answerTimers.clear();
+    for (const pc of [...this.connections.keys()]) this.closeConnection(pc);
     this.pending.clear();
-    for (const pc of [...this.connections]) this.closeConnection(pc);
   }
 }

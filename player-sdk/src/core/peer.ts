@@ -4,6 +4,16 @@ import { TypedEmitter } from './event-emitter.js';
 import type { PeerChannel } from './peer-channel.js';
 import type { SegmentBuffer } from './segment-buffer.js';
 
+/** Segment states remembered per peer: a live window or a VOD title's worth, never a flood's. */
+export const MAX_PEER_HOLDINGS = 1024;
+
+/** Requests one peer may have served at once; more are answered 'absent'. */
+export const MAX_UPLOADS_PER_PEER = 4;
+/** Implausible requests (a segment sent in full already, one it says it holds, too many at once) before a peer is dropped and banned. */
+export const MAX_IMPLAUSIBLE_REQUESTS = 64;
+/** Segments remembered per peer as sent in full, to refuse sending them twice. */
+const SERVED_MEMORY = 256;
+
 /** What a peer needs from its swarm to serve requests. */
 export interface PeerHost {
   readonly swarmId: string;
@@ -55,6 +65,10 @@ export class Peer extends TypedEmitter<PeerEvents> {
   private readonly retractions = new Set<number>();
   private readonly downloads = new Map<number, Download>();
   private readonly uploads = new Map<number, Upload>();
+  /** Segments sent in full to this peer (newest last), bounded. */
+  private readonly served = new Set<number>();
+  /** Requests refused as implausible. */
+  implausibleRequests = 0;
   private nextRequest = 1;
   private helloReceived = false;
   /** The peer has told us what it holds (its first have list arrived). */
@@ -63,6 +77,8 @@ export class Peer extends TypedEmitter<PeerEvents> {
   /** Bytes per second measured on completed downloads, smoothed; undefined until measured. */
   throughput: number | undefined;
   failures = 0;
+  /** Requests in a row for which the peer sent no byte. */
+  fruitlessRequests = 0;
   bytesDownloaded = 0;
   bytesUploaded = 0;
 
@@ -112,7 +128,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
    * everything; rejects with SHOAL_ERR_PEER_GONE or when the peer has no such segment.
    */
   download(segment: number, buffer: SegmentBuffer): Promise<void> {
-    if (!this.ready) return Promise.reject(new ShoalError('SHOAL_ERR_PEER_GONE', `peer ${this.id} is not connected`));
+    if (!this.ready) return Promise.reject(new ShoalError('SHOAL_ERR_PEER_GONE', `peer ${this.id}: not connected`));
     const request = this.nextRequest++;
     const now = this.host.now();
     return new Promise<void>((resolve, reject) => {
@@ -162,7 +178,11 @@ export class Peer extends TypedEmitter<PeerEvents> {
             this.holdings.delete(entry.segment);
             this.retractions.add(entry.segment);
             if (this.retractions.size > 256) this.retractions.delete(this.retractions.values().next().value!);
-          } else this.holdings.set(entry.segment, entry.state);
+          } else {
+            this.holdings.set(entry.segment, entry.state);
+            // Bounded whatever the peer claims: its oldest claims go first (a have flood costs only itself).
+            if (this.holdings.size > MAX_PEER_HOLDINGS) this.holdings.delete(this.holdings.keys().next().value!);
+          }
           this.emit('have', entry.segment, entry.state);
         }
         return;
@@ -180,7 +200,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
         if (!download) return; // cancelled meanwhile
         this.downloads.delete(message.request);
         if (download.buffer.received !== message.total || !download.buffer.filled) {
-          download.reject(new ShoalError('SHOAL_ERR_PEER_PROTOCOL', `peer ${this.id} said done before sending everything`));
+          download.reject(new ShoalError('SHOAL_ERR_PEER_PROTOCOL', `peer ${this.id}: early done`));
           this.failures++;
           return;
         }
@@ -198,7 +218,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
         // Mid-transfer, 'absent' means the peer discarded its copy (it failed verification): what it relayed
         // to us is suspect too.
         if (download.buffer.contributors.has(this.id) && download.buffer.status === 'loading') download.buffer.reset();
-        download.reject(new ShoalError('SHOAL_ERR_PEER_GONE', `peer ${this.id} does not have segment ${message.segment}`));
+        download.reject(new ShoalError('SHOAL_ERR_PEER_GONE', `peer ${this.id}: absent`));
         return;
       }
     }
@@ -212,16 +232,31 @@ export class Peer extends TypedEmitter<PeerEvents> {
       // Another source may have filled the buffer meanwhile; only a contradiction of sizes is the peer's fault.
       this.downloads.delete(request);
       this.channel.send({ type: 'cancel', request });
-      download.reject(new ShoalError('SHOAL_ERR_PEER_PROTOCOL', `peer ${this.id} sent bytes that do not fit segment ${download.segment}`));
+      download.reject(new ShoalError('SHOAL_ERR_PEER_PROTOCOL', `peer ${this.id}: bytes that do not fit`));
       return;
     }
     this.bytesDownloaded += bytes.length;
     download.lastProgressAt = this.host.now();
   }
 
+  /**
+   * Why a request is not one an honest player would make, if it is not: the same segment twice (while it is
+   * being sent, or after it was sent in full), a segment the peer says it holds itself, or more at once than any player needs.
+   */
+  private implausible(request: number, segment: number): boolean {
+    if (this.served.has(segment) || this.holdings.get(segment) === 'complete' || this.uploads.size >= MAX_UPLOADS_PER_PEER || this.uploads.has(request)) return true;
+    for (const upload of this.uploads.values()) if (upload.buffer.segment === segment) return true;
+    return false;
+  }
+
   private serve(request: number, segment: number, offset: number): void {
+    if (this.implausible(request, segment)) {
+      this.channel.send({ type: 'absent', request, segment });
+      if (++this.implausibleRequests >= MAX_IMPLAUSIBLE_REQUESTS) this.close('protocol: implausible requests');
+      return;
+    }
     const buffer = this.host.segmentFor(segment);
-    if (!buffer || buffer.status === 'failed' || !this.host.mayUpload(this) || this.uploads.has(request)) {
+    if (!buffer || buffer.status === 'failed' || !this.host.mayUpload(this)) {
       this.channel.send({ type: 'absent', request, segment });
       return;
     }
@@ -258,6 +293,8 @@ export class Peer extends TypedEmitter<PeerEvents> {
       this.host.onUploaded(size);
     }
     if (total !== undefined && upload.sent === total) {
+      this.served.add(buffer.segment);
+      if (this.served.size > SERVED_MEMORY) this.served.delete(this.served.values().next().value!);
       this.channel.send({ type: 'done', request, total });
       this.stopUpload(request);
     }

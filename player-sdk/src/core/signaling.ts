@@ -4,6 +4,8 @@ import type { SessionDescription, ShoalAnnounceExtension, TrackerOffer } from '@
 export interface SignalingHandlers {
   onOffer(fromPeerId: string, offerId: string, offer: SessionDescription): void;
   onAnswer(fromPeerId: string, offerId: string, answer: SessionDescription): void;
+  /** Viewers in the swarm, this player included, when the tracker says: no offers are made beyond them. */
+  onSwarmSize?(members: number): void;
   /** Seconds until the tracker wants the next announce, when it says. */
   onInterval?(seconds: number): void;
   /**

@@ -11,7 +11,7 @@ describe('StatsReporter', () => {
   it('posts valid reports of deltas on every interval, with startup once', async () => {
     vi.useFakeTimers();
     let now = 0;
-    let stats: EngineStats = { httpBytes: 0, p2pBytes: 0, uploadBytes: 0, offloadRatio: 0, peers: 0, stalls: 0, stallMs: 0, startupMs: undefined, integrityFailures: 0 };
+    let stats: EngineStats = { httpBytes: 0, p2pBytes: 0, uploadBytes: 0, offloadRatio: 0, peers: 0, stalls: 0, stallMs: 0, startupMs: undefined, integrityFailures: 0, faults: 0, uploadBudget: 0, uploadsInProgress: 0, segmentMemoryBytes: 0, connectionsCreated: 0, connectionsOpen: 0, connectionsFailed: 0, connectionsConnecting: 0 };
     const posted: StatsReport[] = [];
     const reporter = new StatsReporter({
       url: 'http://edge.test/stats',
@@ -48,7 +48,7 @@ describe('StatsReporter', () => {
       url: 'http://edge.test/stats',
       intervalMs: 1000,
       stream: () => undefined,
-      stats: () => ({ httpBytes: 1, p2pBytes: 0, uploadBytes: 0, offloadRatio: 0, peers: 0, stalls: 0, stallMs: 0, startupMs: undefined, integrityFailures: 0 }),
+      stats: () => ({ httpBytes: 1, p2pBytes: 0, uploadBytes: 0, offloadRatio: 0, peers: 0, stalls: 0, stallMs: 0, startupMs: undefined, integrityFailures: 0, faults: 0, uploadBudget: 0, uploadsInProgress: 0, segmentMemoryBytes: 0, connectionsCreated: 0, connectionsOpen: 0, connectionsFailed: 0, connectionsConnecting: 0 }),
       now: () => 0,
       fetch: async (_url, init) => void posted.push(init.body),
     });
@@ -60,7 +60,7 @@ describe('StatsReporter', () => {
   it('carries the deltas of a refused report over to the next one', async () => {
     vi.useFakeTimers();
     let now = 0;
-    let stats: EngineStats = { httpBytes: 0, p2pBytes: 0, uploadBytes: 0, offloadRatio: 0, peers: 0, stalls: 0, stallMs: 0, startupMs: undefined, integrityFailures: 0 };
+    let stats: EngineStats = { httpBytes: 0, p2pBytes: 0, uploadBytes: 0, offloadRatio: 0, peers: 0, stalls: 0, stallMs: 0, startupMs: undefined, integrityFailures: 0, faults: 0, uploadBudget: 0, uploadsInProgress: 0, segmentMemoryBytes: 0, connectionsCreated: 0, connectionsOpen: 0, connectionsFailed: 0, connectionsConnecting: 0 };
     const posted: StatsReport[] = [];
     let accept = false;
     const reporter = new StatsReporter({

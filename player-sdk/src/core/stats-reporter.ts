@@ -45,7 +45,8 @@ export class StatsReporter {
     const now = this.options.now();
     const current = this.options.stats();
     const previous = this.last;
-    const delta = (field: 'httpBytes' | 'p2pBytes' | 'uploadBytes' | 'stalls' | 'stallMs'): number => current[field] - (previous?.[field] ?? 0);
+    const delta = (field: 'httpBytes' | 'p2pBytes' | 'uploadBytes' | 'stalls' | 'stallMs' | 'connectionsCreated' | 'connectionsFailed'): number =>
+      current[field] - (previous?.[field] ?? 0);
     const intervalMs = Math.max(0, Math.min(600_000, Math.round(now - this.lastAt)));
     const report: StatsReport = {
       v: STATS_REPORT_VERSION,
@@ -59,6 +60,9 @@ export class StatsReporter {
       stalls: delta('stalls'),
       stallMs: Math.min(delta('stallMs'), intervalMs + 1000),
       peers: Math.min(1000, current.peers),
+      connectionsCreated: Math.min(10_000, delta('connectionsCreated')),
+      connectionsFailed: Math.min(10_000, delta('connectionsFailed')),
+      connectionsOpen: Math.min(1000, current.connectionsOpen),
       ...(current.startupMs !== undefined && !this.startupSent ? { startupMs: Math.min(600_000, current.startupMs) } : {}),
     };
     return {

@@ -33,7 +33,8 @@ export interface SwarmContext {
   readonly settings: SwarmSettings;
   now(): number;
   mayUpload(peer: Peer): boolean;
-  uploadWaitMs(bytes: number): number;
+  /** Milliseconds before `bytes` may go to `peer` (0: now, and they are taken from its budget). */
+  uploadWaitMs(peer: Peer, bytes: number): number;
   onUploaded(bytes: number): void;
   /** A peer sent bytes that failed verification, or broke the protocol: it is disconnected and never reconnected. */
   ban(peerId: string, reason: string): void;
@@ -55,7 +56,7 @@ export interface LoadedSegment {
 interface SwarmEvents {
   'peer-connected': (peerId: string) => void;
   'peer-disconnected': (peerId: string, reason: string) => void;
-  'segment-loaded': (segment: number, bytesFrom: { http: number; p2p: number }) => void;
+  'segment-loaded': (segment: number, bytesFrom: { http: number; p2p: number }, size: { bytes: number; duration: number }) => void;
   'integrity-failure': (segment: number, peers: readonly string[]) => void;
 }
 
@@ -64,6 +65,8 @@ interface Job {
   readonly buffer: SegmentBuffer;
   deadline: number | undefined;
   httpOnly: boolean;
+  /** Peers that stalled, failed or lied on this segment: not asked for it again. */
+  readonly excluded: Set<string>;
   wake: () => void;
   readonly promise: Promise<LoadedSegment>;
   controller: AbortController;
@@ -72,6 +75,12 @@ interface Job {
 const WATCHDOG_MS = 100;
 /** How long a relaying peer has to retract a copy that failed its own verification. */
 const RETRACT_WINDOW_MS = 2_000;
+/** Relayed copies a peer may see proved false (and retract) before it is banned all the same. */
+export const MAX_FAILED_RELAYS = 2;
+/** Requests in a row a peer may leave without a byte (while claiming the segment) before it is banned. */
+export const MAX_FRUITLESS_REQUESTS = 3;
+/** Peers whose failed relays are remembered (oldest forgotten first). */
+const MAX_TRACKED_PEERS = 1024;
 
 /**
  * One rendition's swarm: the peers watching it, the segments this player holds or loads for it, and the
@@ -84,7 +93,12 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   private readonly fresh = new Set<number>();
   private readonly jobs = new Map<number, Job>();
   private playlistSeen = false;
+  /** Whether peers may come: false once P2P is known to be impossible here. */
+  private p2p: boolean;
+  private metPeers = false;
   private readonly judgements = new Set<ReturnType<typeof setTimeout>>();
+  /** Relayed copies of each peer that proved false, across its reconnections. */
+  private readonly failedRelays = new Map<string, number>();
   private destroyed = false;
 
   constructor(
@@ -93,22 +107,40 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     private readonly context: SwarmContext,
   ) {
     super();
+    this.p2p = context.p2pEnabled;
+  }
+
+  /** P2P turned out impossible (its set-up failed): stop waiting for peers. */
+  disableP2p(): void {
+    this.p2p = false;
+    for (const job of this.jobs.values()) job.wake();
   }
 
   get peerCount(): number {
     return [...this.peers.values()].filter((peer) => peer.ready).length;
   }
 
-  /** Whether some connected peer has told us what it holds. */
-  private anyPeerIntroduced(): boolean {
-    for (const peer of this.peers.values()) if (peer.ready && peer.introduced) return true;
-    return false;
+  /**
+   * Whether this player is still waiting for its first peers to say what they hold: only until the first
+   * one did. A player whose peers all left (or were banned) is not a newcomer: it does not wait again.
+   */
+  private awaitingFirstPeers(): boolean {
+    if (!this.p2p || this.metPeers) return false;
+    for (const peer of this.peers.values()) if (peer.ready && peer.introduced) this.metPeers = true;
+    return !this.metPeers;
   }
 
   /** Peers this player is uploading to right now. */
   uploadingPeers(): number {
     let count = 0;
     for (const peer of this.peers.values()) if (peer.activeUploads > 0) count++;
+    return count;
+  }
+
+  /** Peer requests being served now. */
+  uploadsInProgress(): number {
+    let count = 0;
+    for (const peer of this.peers.values()) count += peer.activeUploads;
     return count;
   }
 
@@ -176,6 +208,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       buffer,
       deadline,
       httpOnly: this.context.settings.requireIntegrity && segment.digest === undefined,
+      excluded: new Set(),
       wake: () => undefined,
       promise,
       controller: new AbortController(),
@@ -197,11 +230,11 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     return promise;
   }
 
-  private candidates(sequence: number): PeerCandidate[] {
+  private candidates(sequence: number, excluded?: ReadonlySet<string>): PeerCandidate[] {
     const out: PeerCandidate[] = [];
     for (const peer of this.peers.values()) {
       const state = peer.has(sequence);
-      if (!peer.ready || state === undefined || state === 'dropped') continue;
+      if (!peer.ready || state === undefined || state === 'dropped' || excluded?.has(peer.id)) continue;
       out.push({ peerId: peer.id, state, throughput: peer.throughput, activeDownloads: peer.activeDownloads, failures: peer.failures });
     }
     return out;
@@ -228,7 +261,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
             deadline: job.deadline,
             urgentWindowMs: this.context.settings.urgentWindowMs,
             httpEstimateMs: this.httpEstimateMs(job),
-            candidates: this.candidates(segment.sequence),
+            candidates: this.candidates(segment.sequence, job.excluded),
             // The election decides who brings a new live segment into the swarm. Any other segment (out
             // before this player joined, or VOD) has been announced by the peers that hold it: with peers
             // connected and none holding it, HTTP it is; while peers are still connecting, wait for them.
@@ -236,7 +269,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
               !this.fresh.has(segment.sequence) ||
               electedForHttp(this.context.selfId, this.peerIds(), segment.sequence, this.context.settings.httpFetchersPerSegment),
             httpOnly: job.httpOnly,
-            awaitingPeers: this.context.p2pEnabled && !this.anyPeerIntroduced(),
+            awaitingPeers: this.awaitingFirstPeers(),
           });
           if (decision.kind === 'wait') {
             await this.waitForChange(job, decision.maxWaitMs);
@@ -246,7 +279,14 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
           if (decision.kind === 'http') {
             const started = this.context.now();
             const before = buffer.received;
-            await fetchIntoBuffer(this.context.fetch, segment, buffer, job.controller.signal);
+            try {
+              await fetchIntoBuffer(this.context.fetch, segment, buffer, job.controller.signal);
+            } catch (error) {
+              if (!(error instanceof ShoalError && error.code === 'SHOAL_ERR_SIZE_CONFLICT')) throw error;
+              // A peer's declared size was false: its bytes go, the whole segment comes over HTTP from byte 0.
+              this.blame(segment.sequence, buffer, 'false size');
+              continue;
+            }
             this.context.onHttpTransfer(buffer.received - before, this.context.now() - started);
           } else {
             await this.fromPeer(job, decision.peerId);
@@ -254,19 +294,8 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
           }
         }
         if (buffer.bytesFrom.p2p > 0 && segment.digest !== undefined && !(await matchesDigest(buffer.bytes(), segment.digest))) {
-          const culprits = [...buffer.contributors.keys()];
-          this.emit('integrity-failure', segment.sequence, culprits);
-          for (const [peerId, claimed] of buffer.contributors) {
-            // A peer that vouched for a complete copy served bad bytes: banned. One relaying a copy still
-            // arriving (cut-through) could not have checked it yet: if its own check fails it retracts the
-            // copy ('dropped') and is innocent; if it does not retract within the window, it lied.
-            if (claimed === 'complete') this.context.ban(peerId, `segment ${segment.sequence} failed verification`);
-            else this.judgeRelay(peerId, segment.sequence);
-          }
-          // Tell our own downstream peers that what we relayed of this segment is void.
-          this.broadcast([{ segment: segment.sequence, state: 'dropped' }]);
-          buffer.reset();
-          job.httpOnly = true;
+          this.emit('integrity-failure', segment.sequence, [...buffer.contributors.keys()]);
+          this.blame(segment.sequence, buffer, 'bad bytes');
           continue;
         }
         const bytesFrom = { ...buffer.bytesFrom };
@@ -275,7 +304,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
         buffer.markComplete();
         this.context.store.completed(this.id, buffer);
         this.broadcast([{ segment: segment.sequence, state: 'complete' }]);
-        this.emit('segment-loaded', segment.sequence, bytesFrom);
+        this.emit('segment-loaded', segment.sequence, bytesFrom, { bytes: buffer.received, duration: segment.duration });
         return { bytes: buffer.bytes(), bytesFrom, timing: { ...buffer.timing }, verified: segment.digest !== undefined };
       }
     } finally {
@@ -328,19 +357,52 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     }, WATCHDOG_MS);
     try {
       await peer.download(sequence, job.buffer);
+      peer.fruitlessRequests = 0;
     } catch (error) {
+      // What it sent stays; the rest comes from elsewhere (HTTP resumes with Range), not from it again.
+      job.excluded.add(peerId);
       if (error instanceof ShoalError && error.code === 'SHOAL_ERR_PEER_PROTOCOL') this.context.ban(peerId, error.message);
+      // A peer that claims segments and sends nothing for them, again and again, only costs time.
+      const answeredAbsent = error instanceof ShoalError && error.code === 'SHOAL_ERR_PEER_GONE' && peer.ready;
+      if (job.buffer.received > startBytes || answeredAbsent) peer.fruitlessRequests = 0;
+      else if (++peer.fruitlessRequests >= MAX_FRUITLESS_REQUESTS) this.context.ban(peerId, 'silent claims');
       // Absent, gone, too slow: the scheduling loop picks the next source.
     } finally {
       clearInterval(watchdog);
     }
   }
 
+  /**
+   * Peer bytes in `buffer` proved false (bad digest, or a size the origin contradicts): they are discarded
+   * and the job continues over HTTP only. A peer that vouched for a complete copy is banned. One relaying a
+   * copy still arriving (cut-through) could not have checked it yet: if its own check fails it retracts the
+   * copy ('dropped') and is innocent once; if it does not retract within the window, it lied. A peer whose
+   * relays fail more than MAX_FAILED_RELAYS times is banned all the same: the exemption has a limit.
+   */
+  private blame(sequence: number, buffer: SegmentBuffer, what: string): void {
+    for (const [peerId, claimed] of buffer.contributors) {
+      const failed = (this.failedRelays.get(peerId) ?? 0) + 1;
+      if (claimed === 'complete') this.context.ban(peerId, what);
+      else if (failed > MAX_FAILED_RELAYS) this.context.ban(peerId, 'false relays');
+      else {
+        this.failedRelays.delete(peerId);
+        this.failedRelays.set(peerId, failed);
+        if (this.failedRelays.size > MAX_TRACKED_PEERS) this.failedRelays.delete(this.failedRelays.keys().next().value!);
+        this.judgeRelay(peerId, sequence);
+      }
+    }
+    // Tell our own downstream peers that what we relayed of this segment is void.
+    this.broadcast([{ segment: sequence, state: 'dropped' }]);
+    buffer.reset();
+    const job = this.jobs.get(sequence);
+    if (job) job.httpOnly = true;
+  }
+
   private judgeRelay(peerId: string, sequence: number): void {
     const timer = setTimeout(() => {
       this.judgements.delete(timer);
       const peer = this.peers.get(peerId);
-      if (peer && !peer.retracted(sequence)) this.context.ban(peerId, `relayed segment ${sequence} that failed verification and kept it`);
+      if (peer && !peer.retracted(sequence)) this.context.ban(peerId, 'kept a false relay');
     }, RETRACT_WINDOW_MS);
     this.judgements.add(timer);
   }
@@ -355,7 +417,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       swarmId: this.id,
       segmentFor: (segment) => this.context.store.get(this.id, segment),
       mayUpload: (p) => this.context.mayUpload(p),
-      uploadWaitMs: (bytes) => this.context.uploadWaitMs(bytes),
+      uploadWaitMs: (bytes) => this.context.uploadWaitMs(peer, bytes),
       onUploaded: (bytes) => this.context.onUploaded(bytes),
       now: () => this.context.now(),
     };
@@ -380,6 +442,8 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     });
     peer.on('close', (reason: string) => {
       this.peers.delete(peerId);
+      // A peer that broke the protocol is not let back in.
+      if (reason.startsWith('protocol')) this.context.ban(peerId, reason);
       this.emit('peer-disconnected', peerId, reason);
       for (const job of this.jobs.values()) job.wake();
     });

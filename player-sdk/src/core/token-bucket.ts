@@ -7,8 +7,8 @@ export class TokenBucket {
   private last: number;
 
   constructor(
-    private readonly rate: number,
-    private readonly burst: number,
+    private rate: number,
+    private burst: number,
     private readonly now: () => number,
   ) {
     this.tokens = burst;
@@ -19,6 +19,18 @@ export class TokenBucket {
     const t = this.now();
     this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.rate);
     this.last = t;
+  }
+
+  /** Changes the rate and burst from now on (tokens above the new burst are dropped). */
+  configure(rate: number, burst: number): void {
+    if (Number.isFinite(this.rate)) this.refill();
+    else {
+      this.tokens = burst;
+      this.last = this.now();
+    }
+    this.rate = rate;
+    this.burst = burst;
+    this.tokens = Math.min(this.tokens, burst);
   }
 
   /** Takes `amount` if available. */

@@ -17,6 +17,14 @@ function emptyStats(): LoaderStats {
   };
 }
 
+/**
+ * Errors that plain hls.js would have met too (the origin answered an error status, the network failed)
+ * reach hls.js, whose retry policy handles them; anything else is a fault of Shoal's and must not.
+ */
+function isInternalFault(error: unknown): boolean {
+  return !(error instanceof ShoalError && (error.code === 'SHOAL_ERR_HTTP' || error.code === 'SHOAL_ERR_DESTROYED'));
+}
+
 export type FragmentLoaderClass = new (config: unknown) => Loader<FragmentLoaderContext>;
 
 /**
@@ -38,10 +46,12 @@ export function createFragmentLoader(engine: ShoalEngine, msUntilNeeded: () => n
       const now = engine.options.now();
       // Until the bytes are in, the load counts from the request (hls.js watches it for emergency switches).
       this.stats.loading.start = now;
-      const segment = segmentRefOf(context.frag);
-      const loading = segment
-        ? engine.loadSegment(context.frag.baseurl, segment, now + msUntilNeeded())
-        : this.plainHttp(context);
+      const loading = this.throughEngine(context, now).catch((error: unknown) => {
+        // The fault barrier: whatever went wrong inside Shoal, this fragment loads as plain hls.js would load it.
+        if (this.finished || !isInternalFault(error)) throw error;
+        engine.fault('segment', error);
+        return this.plainHttp(context);
+      });
       loading.then(
         (result) => {
           if (this.finished) return;
@@ -67,6 +77,13 @@ export function createFragmentLoader(engine: ShoalEngine, msUntilNeeded: () => n
           callbacks.onError({ code: status, text: (error as Error).message }, context, null, this.stats);
         },
       );
+    }
+
+    /** The engine's load for media segments; init segments and the like go over plain HTTP. */
+    private async throughEngine(context: FragmentLoaderContext, now: number): Promise<{ bytes: Uint8Array; timing: { start: number; first: number; end: number } }> {
+      const segment = segmentRefOf(context.frag);
+      if (!segment) return this.plainHttp(context);
+      return engine.loadSegment(context.frag.baseurl, segment, now + msUntilNeeded());
     }
 
     private async plainHttp(context: FragmentLoaderContext) {

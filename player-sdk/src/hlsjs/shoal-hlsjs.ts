@@ -53,9 +53,14 @@ export class ShoalHlsjs {
   /** Follows an Hls instance created with `hlsConfig()`. */
   attach(hls: Hls): void {
     const onPlaylist = (_event: string, data: LevelLoadedData | AudioTrackLoadedData): void => {
-      const refs = data.details.fragments.map((frag) => segmentRefOf(frag)).filter((ref): ref is SegmentRef => ref !== undefined);
-      const playlistUrl = data.details.fragments[0]?.baseurl ?? data.details.url;
-      void this.engine.updatePlaylist(playlistUrl, refs, data.details.live);
+      try {
+        const refs = data.details.fragments.map((frag) => segmentRefOf(frag)).filter((ref): ref is SegmentRef => ref !== undefined);
+        const playlistUrl = data.details.fragments[0]?.baseurl ?? data.details.url;
+        this.engine.updatePlaylist(playlistUrl, refs, data.details.live).catch((error: unknown) => this.engine.fault('playlist', error));
+      } catch (error) {
+        // hls.js goes on with its playlist whatever Shoal made of it.
+        this.engine.fault('playlist', error);
+      }
     };
     hls.on('hlsLevelLoaded' as never, onPlaylist as never);
     hls.on('hlsAudioTrackLoaded' as never, onPlaylist as never);

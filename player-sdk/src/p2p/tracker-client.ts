@@ -236,6 +236,7 @@ export class TrackerClient extends TypedEmitter<TrackerClientEvents> implements 
         const session = this.sessionFor(reply.infoHash);
         if (!session) return;
         if (reply.interval !== undefined) session.handlers.onInterval?.(reply.interval);
+        if (reply.complete + reply.incomplete > 0) session.handlers.onSwarmSize?.(reply.complete + reply.incomplete);
         this.emit('update', reply.infoHash, reply.complete, reply.incomplete);
         return;
       }

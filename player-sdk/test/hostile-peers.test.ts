@@ -1,0 +1,369 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { RTCPeerConnection } from 'node-datachannel/polyfill';
+import { MAX_DATA_CHUNK_BYTES, MAX_HAVE_ENTRIES, type HaveEntry, type PeerMessage } from '@shoal/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { infoHashOf, ShoalEngine, swarmKeyOf } from '../src/core/engine.js';
+import type { EngineOptions } from '../src/core/options.js';
+import { MAX_IMPLAUSIBLE_REQUESTS, MAX_PEER_HOLDINGS, MAX_UPLOADS_PER_PEER } from '../src/core/peer.js';
+import { MAX_FAILED_RELAYS, MAX_FRUITLESS_REQUESTS } from '../src/core/swarm.js';
+import { HostilePeer, type HostileBehaviour, type HostileChannel } from './hostile-peer.js';
+import { MemorySignalingHub } from './memory-signaling.js';
+import { SegmentServer } from './segment-server.js';
+
+/**
+ * Hostile peers of the tests' own writing (hostile-peer.ts: node-datachannel and the binary peer protocol,
+ * no SDK class) against an honest engine over real WebRTC data channels. Each attack must cost the honest
+ * viewer no missed deadline (in Node a stall is a segment delivered after its deadline) and bounded
+ * memory, and the attacker is banned or its claims bounded. HTTP-only loads of the same segments run
+ * beside them as the baseline.
+ */
+
+const SEGMENT_BYTES = 300_000;
+const DEADLINE_MS = 5_000;
+let cleanup: (() => void | Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const step of cleanup.reverse()) await step();
+  cleanup = [];
+});
+
+async function until(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+interface Arena {
+  server: SegmentServer;
+  honest: ShoalEngine;
+  attacker: HostilePeer;
+  playlist: string;
+  disconnects: string[];
+  hub: MemorySignalingHub;
+}
+
+/** An origin of `count` segments, one honest engine and one attacker in the same swarm, connected. */
+async function arena(behaviourFor: (server: SegmentServer) => HostileBehaviour, count = 6, options: Partial<EngineOptions> = {}): Promise<Arena> {
+  const server = new SegmentServer(count, SEGMENT_BYTES);
+  await server.start();
+  cleanup.push(() => server.stop());
+  const playlist = `${server.url}/live/index.m3u8`;
+  const hub = new MemorySignalingHub();
+  const infoHash = await infoHashOf(swarmKeyOf(playlist, undefined));
+  const attacker = new HostilePeer(hub.signaling(), infoHash.binary, infoHash.hex, '-XX0001-hostile00001', behaviourFor(server));
+  cleanup.push(() => attacker.destroy());
+  const honest = new ShoalEngine({
+    RTCPeerConnection: RTCPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
+    signaling: hub.signaling(),
+    iceServers: [],
+    announceIntervalSeconds: 1,
+    ...options,
+  });
+  cleanup.push(() => honest.destroy());
+  const disconnects: string[] = [];
+  honest.on('peer-disconnected', ({ reason }) => disconnects.push(reason));
+  await honest.updatePlaylist(playlist, Array.from({ length: count }, (_, i) => server.segment(i)), true);
+  await until('the attacker to connect', () => attacker.opened > 0);
+  return { server, honest, attacker, playlist, disconnects, hub };
+}
+
+/** Channels the honest engine took the attacker in on (it greets a peer it accepts with hello). */
+function accepted(attacker: HostilePeer): number {
+  return attacker.channels.filter((channel) => (channel.received.get('hello') ?? 0) > 0).length;
+}
+
+/** Requests the attacker received on the channels it was accepted on. */
+function requestsTo(attacker: HostilePeer): number {
+  return attacker.channels.reduce((sum, channel) => sum + (channel.received.get('request') ?? 0), 0);
+}
+
+/** Greets like a real peer and claims every segment complete. */
+function greetAndClaim(channel: HostileChannel, message: PeerMessage, self: HostilePeer, segments: number): boolean {
+  if (message.type !== 'hello') return false;
+  channel.send(self.hello());
+  channel.send({ type: 'have', entries: Array.from({ length: segments }, (_, i): HaveEntry => ({ segment: i, state: 'complete' })) });
+  return true;
+}
+
+/** Loads segment `sn` with the player needing it DEADLINE_MS from now; returns how long it took. */
+async function loadInTime(a: Arena, sn: number): Promise<number> {
+  const started = a.honest.options.now();
+  const result = await a.honest.loadSegment(a.playlist, a.server.segment(sn), started + DEADLINE_MS);
+  const elapsed = a.honest.options.now() - started;
+  expect(Buffer.from(result.bytes).equals(a.server.bytes.get(`/seg${sn}.ts`)!)).toBe(true);
+  expect(elapsed).toBeLessThan(DEADLINE_MS);
+  return elapsed;
+}
+
+/** The same segment over HTTP alone, for the baseline. */
+async function httpOnlyMs(a: Arena, sn: number): Promise<number> {
+  const plain = new ShoalEngine({});
+  try {
+    const started = plain.options.now();
+    await plain.loadSegment(a.playlist, a.server.segment(sn), started + DEADLINE_MS);
+    return plain.options.now() - started;
+  } finally {
+    plain.destroy();
+  }
+}
+
+/** A size liar: declares `total(real)` as the segment's size, sends `sent(real)` bytes of it, then nothing. */
+function sizeLiar(total: (real: number) => number, sent: (real: number) => number, server: SegmentServer): HostileBehaviour {
+  return {
+    onMessage(channel, message, self) {
+      if (greetAndClaim(channel, message, self, 6) || message.type !== 'request') return;
+      const real = server.bytes.get(`/seg${message.segment}.ts`)!;
+      const declared = total(real.length);
+      const body = new Uint8Array(sent(real.length));
+      body.set(real.subarray(0, Math.min(real.length, body.length)));
+      for (let offset = message.offset; offset < body.length; offset += MAX_DATA_CHUNK_BYTES) {
+        channel.send({ type: 'data', request: message.request, offset, total: declared, bytes: body.subarray(offset, Math.min(body.length, offset + MAX_DATA_CHUNK_BYTES)) });
+      }
+      // …and then silence.
+    },
+  };
+}
+
+describe('a peer lying about a segment’s size', () => {
+  const cases = [
+    { name: 'larger, part sent, silent', total: (n: number) => n + 50_000, sent: () => 40_000, expectedRange: /bytes=40000-/ },
+    { name: 'smaller, part sent, silent', total: (n: number) => n - 5_000, sent: () => 40_000, expectedRange: /bytes=40000-/ },
+    { name: 'larger, more than the real size sent, silent (the origin answers 416)', total: (n: number) => n + 50_000, sent: (n: number) => n + 16_000, expectedRange: /bytes=316\d{3}-/ },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: no missed deadline, HTTP refetches from byte 0, the liar is banned`, async () => {
+      const a = await arena((server) => sizeLiar(c.total, c.sent, server));
+      await until('the attacker’s claims', () => a.honest.peerCount() === 1);
+      const elapsed = [await loadInTime(a, 1), await loadInTime(a, 2)];
+      const baseline = await httpOnlyMs(a, 3);
+      console.log(`size liar (${c.name}): segments in ${elapsed.map((ms) => ms.toFixed(0)).join(', ')} ms (deadline ${DEADLINE_MS}); HTTP only ${baseline.toFixed(0)} ms`);
+      expect(a.server.ranges.some((range) => c.expectedRange.test(range))).toBe(true);
+      expect(a.disconnects).toContain('banned');
+      // Nothing of the liar's bytes was counted or kept; after its first lie it was asked nothing more.
+      expect(a.honest.getStats().p2pBytes).toBe(0);
+      expect(requestsTo(a.attacker)).toBe(1);
+      // Banned means banned: the honest engine keeps announcing, the attacker gets no new channel.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(accepted(a.attacker)).toBe(1);
+    });
+  }
+});
+
+describe('a relay that serves bad bytes and retracts each time', () => {
+  it(`is excused ${MAX_FAILED_RELAYS} times, then banned; every segment arrives intact before its deadline`, async () => {
+    const a = await arena((server) => ({
+      onMessage(channel, message, self) {
+        if (message.type === 'hello') {
+          channel.send(self.hello());
+          channel.send({ type: 'have', entries: Array.from({ length: 6 }, (_, i): HaveEntry => ({ segment: i, state: 'loading' })) });
+        } else if (message.type === 'request') {
+          const bytes = Uint8Array.from(server.bytes.get(`/seg${message.segment}.ts`)!, (b) => b ^ 0x5a);
+          for (let offset = 0; offset < bytes.length; offset += MAX_DATA_CHUNK_BYTES) {
+            channel.send({ type: 'data', request: message.request, offset, total: bytes.length, bytes: bytes.subarray(offset, offset + MAX_DATA_CHUNK_BYTES) });
+          }
+          channel.send({ type: 'done', request: message.request, total: bytes.length });
+        } else if (message.type === 'have') {
+          // The victim dropped it: "my own check failed too", says the relay, and retracts in time.
+          for (const entry of message.entries) if (entry.state === 'dropped') channel.send({ type: 'have', entries: [{ segment: entry.segment, state: 'dropped' }] });
+        }
+      },
+    }));
+    await until('the attacker’s claims', () => a.honest.peerCount() === 1);
+    const elapsed: number[] = [];
+    for (let sn = 0; sn < 5; sn++) elapsed.push(await loadInTime(a, sn));
+    console.log(`retracting relay: segments in ${elapsed.map((ms) => ms.toFixed(0)).join(', ')} ms (deadline ${DEADLINE_MS}); integrity failures ${a.honest.getStats().integrityFailures}`);
+    expect(a.honest.getStats().integrityFailures).toBe(MAX_FAILED_RELAYS + 1);
+    expect(a.disconnects).toEqual(['banned']);
+    expect(a.honest.getStats().p2pBytes).toBe(0);
+  });
+});
+
+describe('a peer that announces every segment and never sends', () => {
+  it(`is banned after ${MAX_FRUITLESS_REQUESTS} fruitless requests; every segment still arrives before its deadline`, async () => {
+    const a = await arena(() => ({ onMessage: (channel, message, self) => void greetAndClaim(channel, message, self, 6) }));
+    await until('the attacker’s claims', () => a.honest.peerCount() === 1);
+    const elapsed: number[] = [];
+    for (let sn = 0; sn < 5; sn++) elapsed.push(await loadInTime(a, sn));
+    console.log(`silent claimer: segments in ${elapsed.map((ms) => ms.toFixed(0)).join(', ')} ms (deadline ${DEADLINE_MS}); HTTP only ${(await httpOnlyMs(a, 5)).toFixed(0)} ms`);
+    expect(requestsTo(a.attacker)).toBe(MAX_FRUITLESS_REQUESTS);
+    expect(a.disconnects).toEqual(['banned']);
+  });
+});
+
+describe('malformed frames', () => {
+  const frames: [string, Uint8Array][] = [
+    ['a frame over the 16 KiB cap', new Uint8Array(16 * 1024 + 1).fill(4)],
+    ['an unknown frame type', Uint8Array.of(99, 0, 0, 0, 1)],
+  ];
+  for (const [name, frame] of frames) {
+    it(`${name}: the channel closes and the peer stays out`, async () => {
+      const a = await arena(() => ({
+        onMessage(channel, message, self) {
+          if (!greetAndClaim(channel, message, self, 6)) return;
+          setTimeout(() => channel.sendRaw(frame), 100);
+        },
+      }));
+      await until('the channel to close', () => a.disconnects.length > 0);
+      expect(a.disconnects[0]).toMatch(/^protocol/);
+      // Offers keep flowing every second; none becomes a channel for the banned id.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(accepted(a.attacker)).toBe(1);
+      expect(a.honest.peerCount()).toBe(0);
+      await loadInTime(a, 1);
+    });
+  }
+});
+
+describe('a flood of have messages', () => {
+  it(`keeps at most ${MAX_PEER_HOLDINGS} claims per peer and the heap bounded; playback unharmed`, async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const FRAMES = 1_500;
+    let sent = 0;
+    const a = await arena(() => ({
+      onMessage(channel, message, self) {
+        if (!greetAndClaim(channel, message, self, 0)) return;
+        let next = 1_000;
+        const burst = (): void => {
+          for (let i = 0; i < 50 && sent < FRAMES && channel.open; i++, sent++) {
+            channel.send({ type: 'have', entries: Array.from({ length: MAX_HAVE_ENTRIES }, (): HaveEntry => ({ segment: next++, state: 'loading' })) });
+          }
+          if (sent < FRAMES && channel.open) setTimeout(burst, 5);
+        };
+        burst();
+      },
+    }));
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const started = Date.now();
+    const peer = (): { has(s: number): unknown } & { holdings: Map<number, unknown> } =>
+      (a.honest as unknown as { ready: { swarm: { peers: Map<string, { holdings: Map<number, unknown>; has(s: number): unknown }> } }[] }).ready[0]!.swarm.peers.values().next().value!;
+    await until('the flood to arrive', () => sent === FRAMES && peer().has(999 + FRAMES * MAX_HAVE_ENTRIES) !== undefined, 60_000);
+    const floodMs = Date.now() - started;
+    gc();
+    const growth = process.memoryUsage().heapUsed - before;
+    const claims = FRAMES * MAX_HAVE_ENTRIES;
+    console.log(`have flood: ${claims} claims in ${FRAMES} frames over ${floodMs} ms; ${peer().holdings.size} kept; heap +${(growth / 1e6).toFixed(1)} MB`);
+    expect(peer().holdings.size).toBeLessThanOrEqual(MAX_PEER_HOLDINGS);
+    expect(growth).toBeLessThan(16 * 1024 * 1024);
+    await loadInTime(a, 1);
+  });
+});
+
+/** Requests the attacker keeps in flight: `next()` names the segment of each new request. */
+function requester(next: () => number | undefined, drawn: { bytes: number; refused: number }): HostileBehaviour {
+  let request = 1;
+  return {
+    onMessage(channel, message, self) {
+      const ask = (): void => {
+        const segment = next();
+        if (segment !== undefined && channel.open) channel.send({ type: 'request', request: request++, segment, offset: 0 });
+      };
+      if (message.type === 'hello') {
+        channel.send(self.hello());
+        channel.send({ type: 'have', entries: [] });
+        for (let i = 0; i < MAX_UPLOADS_PER_PEER; i++) ask();
+      } else if (message.type === 'data') drawn.bytes += message.bytes.length;
+      else if (message.type === 'done') ask();
+      else if (message.type === 'absent') {
+        drawn.refused++;
+        setTimeout(ask, 5);
+      }
+    },
+  };
+}
+
+describe('a peer requesting segments in a loop', () => {
+  it('gets each segment once, is banned for asking again, and draws at most that', async () => {
+    const drawn = { bytes: 0, refused: 0 };
+    let k = 0;
+    const a = await arena(() => requester(() => k++ % 4, drawn), 4);
+    for (let sn = 0; sn < 4; sn++) await loadInTime(a, sn);
+    await until('the flooder to be banned', () => a.disconnects.includes('protocol: implausible requests'), 20_000);
+    const held = [0, 1, 2, 3].reduce((sum, sn) => sum + a.server.bytes.get(`/seg${sn}.ts`)!.length, 0);
+    console.log(`same-segment flood: drew ${drawn.bytes} bytes (4 segments are ${held}), ${drawn.refused} refused, banned`);
+    expect(drawn.bytes).toBeLessThanOrEqual(held);
+    expect(drawn.refused).toBeGreaterThanOrEqual(MAX_IMPLAUSIBLE_REQUESTS);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(accepted(a.attacker)).toBe(1);
+  });
+
+  it('draws at most its share of the upload budget when it asks for every segment once; an honest peer is still served', async () => {
+    const COUNT = 40;
+    const drawn = { bytes: 0, refused: 0 };
+    let k = 0;
+    let floodStarted = 0;
+    const a = await arena(() => requester(() => (k < COUNT ? k++ : undefined), drawn), COUNT);
+    // The honest viewer plays all 40 segments (HTTP, alone): it holds them all and knows the bitrate.
+    for (let sn = 0; sn < COUNT; sn++) await a.honest.loadSegment(a.playlist, a.server.segment(sn), a.honest.options.now() + DEADLINE_MS);
+    const budget = a.honest.getStats().uploadBudget;
+    const peerRate = budget * a.honest.options.peerUploadShare;
+    const burst = Math.max(256 * 1024, 2 * peerRate);
+    floodStarted = Date.now();
+    drawn.bytes = 0;
+    // Restart the flood now that everything is held (what it drew while the honest viewer loaded is not counted).
+    k = 0;
+    const channel = a.attacker.channels.find((c) => (c.received.get('hello') ?? 0) > 0)!;
+    for (let i = 0; i < MAX_UPLOADS_PER_PEER; i++) channel.send({ type: 'request', request: 10_000 + i, segment: k++, offset: 0 });
+    // An honest second viewer joins and takes a segment from the honest one meanwhile.
+    const second = new ShoalEngine({
+      RTCPeerConnection: RTCPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
+      signaling: a.hub.signaling(),
+      iceServers: [],
+      announceIntervalSeconds: 1,
+    });
+    cleanup.push(() => second.destroy());
+    await second.updatePlaylist(a.playlist, Array.from({ length: COUNT }, (_, i) => a.server.segment(i)), true);
+    await until('the second viewer to meet the first', () => second.peerCount() >= 1);
+    const t0 = second.options.now();
+    const result = await second.loadSegment(a.playlist, a.server.segment(COUNT - 1), t0 + 8_000);
+    expect(second.options.now() - t0).toBeLessThan(8_000);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 6_000 - (Date.now() - floodStarted))));
+    const seconds = (Date.now() - floodStarted) / 1000;
+    const bound = burst + peerRate * seconds;
+    console.log(
+      `distinct-segment flood: drew ${drawn.bytes} bytes in ${seconds.toFixed(1)} s (bound ${bound.toFixed(0)}: share ${peerRate.toFixed(0)} B/s of budget ${budget} B/s + ${burst.toFixed(0)} burst; all 40 segments are ${12_000_000 + 780}); honest peer got ${result.bytesFrom.p2p} bytes from peers`,
+    );
+    expect(drawn.bytes).toBeLessThanOrEqual(bound);
+    expect(drawn.bytes).toBeGreaterThan(0);
+    expect(result.bytesFrom.p2p).toBeGreaterThan(0);
+  });
+});
+
+describe('offers that never complete ICE', () => {
+  it('hold at most maxConnectingPeers connections, each closed within connectTimeoutMs; playback unharmed', async () => {
+    const MAX_CONNECTING = 8;
+    const TIMEOUT_MS = 4_000;
+    const a = await arena(() => ({ onMessage: (channel, message, self) => void greetAndClaim(channel, message, self, 0) }), 6, {
+      maxConnectingPeers: MAX_CONNECTING,
+      connectTimeoutMs: TIMEOUT_MS,
+    });
+    const before = a.honest.getStats();
+    let worst = 0;
+    const sampler = setInterval(() => (worst = Math.max(worst, a.honest.getStats().connectionsConnecting)), 50);
+    cleanup.push(() => clearInterval(sampler));
+    const ATTACK_MS = 10_000;
+    const started = Date.now();
+    let sent = 0;
+    while (Date.now() - started < ATTACK_MS) {
+      await a.attacker.offerUnconnectable(5);
+      sent += 5;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const elapsed = await loadInTime(a, 1);
+    await new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS + 1_000));
+    const after = a.honest.getStats();
+    const created = after.connectionsCreated - before.connectionsCreated;
+    console.log(
+      `unconnectable offers: ${sent} sent in ${ATTACK_MS} ms; victim made ${created} connections (at most ${MAX_CONNECTING} per ${TIMEOUT_MS} ms), worst ${worst} in progress (limit ${MAX_CONNECTING}), ${after.connectionsFailed - before.connectionsFailed} closed unopened, ${after.connectionsConnecting} left; segment in ${elapsed.toFixed(0)} ms`,
+    );
+    expect(worst).toBeLessThanOrEqual(MAX_CONNECTING);
+    expect(created).toBeLessThanOrEqual(MAX_CONNECTING * Math.ceil((ATTACK_MS + 1_000) / TIMEOUT_MS + 1));
+    expect(created).toBeLessThan(sent);
+    expect(after.connectionsConnecting).toBe(0);
+    expect(after.connectionsOpen).toBe(1); // the attacker's one real channel, from before the attack
+  });
+});
