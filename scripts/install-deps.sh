@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # chromium: browser tests; ffmpeg: a second, newer encoder for ingest tests (the npm one is 4.1);
-# redis-server: edge scale-out tests; prometheus: promtool checks and the end-to-end scrape test.
-PACKAGES=(chromium ffmpeg redis-server prometheus)
+# redis-server: edge scale-out tests; prometheus: promtool checks and the end-to-end scrape test;
+# nftables, coturn, iproute2: the network lab (namespaces, NAT routers, tc shaping, STUN/TURN).
+PACKAGES=(chromium ffmpeg redis-server prometheus nftables coturn iproute2)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

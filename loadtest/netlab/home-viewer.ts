@@ -1,0 +1,83 @@
+import { RTCPeerConnection } from 'node-datachannel/polyfill';
+import WebSocket from 'ws';
+import type { EngineOptions, EngineStats } from '@shoal/player-sdk';
+import { SimulatedViewer, type ViewerReport } from '../swarm/simulated-viewer.js';
+import type { SegmentLoad } from '../swarm/worker.js';
+
+/** What the lab asks of the viewer in one home. */
+export interface HomeViewerTask {
+  readonly id: string;
+  readonly playlistUrl: string;
+  /** No tracker: the HTTP-only baseline. */
+  readonly trackerUrl: string | undefined;
+  readonly statsUrl: string | undefined;
+  readonly joinAtMs: number;
+  readonly durationMs: number;
+  readonly liveSyncSegments: number;
+}
+
+export interface HomeViewerResult {
+  readonly report: ViewerReport;
+  readonly loads: readonly SegmentLoad[];
+  /** RTCPeerConnections this viewer created, and those still open when the run ended. */
+  readonly pcs: { readonly created: number; readonly open: number };
+  readonly stats: EngineStats;
+}
+
+/**
+ * One viewer in one home of the lab, run inside the home's namespace: the real SDK core over node-datachannel,
+ * with SDK defaults (ICE servers come from the edge), behind the home's NAT. The RTCPeerConnection it injects
+ * is counted, to see how many connections a viewer creates and leaves open.
+ */
+async function main(task: HomeViewerTask): Promise<HomeViewerResult> {
+  const pcs = { created: 0, open: 0 };
+  class CountedPeerConnection extends RTCPeerConnection {
+    private counted = true;
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      pcs.created++;
+      pcs.open++;
+      this.addEventListener('connectionstatechange', () => {
+        if (this.connectionState === 'closed') this.uncount();
+      });
+    }
+    private uncount(): void {
+      if (!this.counted) return;
+      this.counted = false;
+      pcs.open--;
+    }
+    override close(): void {
+      this.uncount();
+      super.close();
+    }
+  }
+  await new Promise((resolve) => setTimeout(resolve, task.joinAtMs));
+  const engine: Partial<EngineOptions> = {
+    ...(task.trackerUrl ? { trackerUrl: task.trackerUrl } : {}),
+    ...(task.statsUrl ? { statsUrl: task.statsUrl } : {}),
+    RTCPeerConnection: CountedPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
+    WebSocket: WebSocket as unknown as EngineOptions['WebSocket'],
+  };
+  const loads: SegmentLoad[] = [];
+  const viewer = new SimulatedViewer(task.id, { playlistUrl: task.playlistUrl, engine, liveSyncSegments: task.liveSyncSegments });
+  viewer.engine.on('segment-loaded', (info) => loads.push({ viewer: task.id, sequence: info.sequence, httpBytes: info.httpBytes, p2pBytes: info.p2pBytes }));
+  viewer.start();
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, task.durationMs - task.joinAtMs)));
+  const report = viewer.report();
+  const stats = viewer.engine.getStats();
+  const open = pcs.open;
+  viewer.stop();
+  return { report, loads, pcs: { created: pcs.created, open }, stats };
+}
+
+main(JSON.parse(process.argv[2] ?? '{}') as HomeViewerTask).then(
+  (result) => {
+    process.stdout.write(JSON.stringify(result));
+    // Let the stats reporter's last report leave before exiting.
+    setTimeout(() => process.exit(0), 300);
+  },
+  (error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);
