@@ -39,6 +39,13 @@ Options (environment variable in brackets):
   --origin-timeout-ms <n>          504 when the origin is silent this long [SHOAL_ORIGIN_TIMEOUT_MS] (default 10000)
   --stale-if-error <s>             serve stale copies this long while the origin fails [SHOAL_STALE_IF_ERROR] (default 60)
   --stats-reports-per-second <n>   per-address stats report rate [SHOAL_STATS_REPORTS_PER_SECOND] (default 1)
+  --stun-url <url>                 STUN server handed to viewers, e.g. stun:edge.example:3478; repeatable
+                                   [SHOAL_STUN_URLS, comma-separated]
+  --turn-url <url>                 TURN server handed to viewers with short-lived credentials, e.g.
+                                   turn:edge.example:3478?transport=udp; repeatable [SHOAL_TURN_URLS]
+  --turn-secret <text>             coturn's static-auth-secret, signs the TURN credentials [SHOAL_TURN_SECRET]
+  --turn-ttl <s>                   lifetime of TURN credentials [SHOAL_TURN_TTL] (default 3600)
+  --nat-aware-matching <on|off>    stop pairing peers that failed to connect [SHOAL_NAT_AWARE_MATCHING] (default on)
   --log-level <level>              trace, debug, info, warn, error or silent [SHOAL_LOG_LEVEL] (default info)
   -h, --help                       show this help
 
@@ -71,6 +78,7 @@ const NUMBER_FLAGS = {
   'origin-timeout-ms': ['SHOAL_ORIGIN_TIMEOUT_MS', 'originTimeoutMs'],
   'stale-if-error': ['SHOAL_STALE_IF_ERROR', 'staleIfErrorSeconds'],
   'stats-reports-per-second': ['SHOAL_STATS_REPORTS_PER_SECOND', 'statsReportsPerSecond'],
+  'turn-ttl': ['SHOAL_TURN_TTL', 'turnTtlSeconds'],
 } as const satisfies Record<string, readonly [string, keyof EdgeOptions]>;
 
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
@@ -101,6 +109,10 @@ export function parseEdgeCli(argv: readonly string[], env: NodeJS.ProcessEnv): E
       'trusted-proxies': { type: 'string' },
       'allowed-origins': { type: 'string' },
       'log-level': { type: 'string' },
+      'stun-url': { type: 'string', multiple: true },
+      'turn-url': { type: 'string', multiple: true },
+      'turn-secret': { type: 'string' },
+      'nat-aware-matching': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       ...numberOptions,
     },
@@ -132,6 +144,17 @@ export function parseEdgeCli(argv: readonly string[], env: NodeJS.ProcessEnv): E
   if (proxies) edge.trustedProxies = proxies;
   const origins = list(values['allowed-origins'] ?? env.SHOAL_ALLOWED_ORIGINS);
   if (origins) edge.allowedOrigins = origins;
+  const stun = values['stun-url'] ?? list(env.SHOAL_STUN_URLS);
+  if (stun && stun.length > 0) edge.stunUrls = stun;
+  const turn = values['turn-url'] ?? list(env.SHOAL_TURN_URLS);
+  if (turn && turn.length > 0) edge.turnUrls = turn;
+  const secret = values['turn-secret'] ?? env.SHOAL_TURN_SECRET;
+  if (secret) edge.turnSecret = secret;
+  const natAware = values['nat-aware-matching'] ?? env.SHOAL_NAT_AWARE_MATCHING;
+  if (natAware !== undefined && natAware !== '') {
+    if (natAware !== 'on' && natAware !== 'off') throw new Error(`--nat-aware-matching takes on or off, got ${JSON.stringify(natAware)}`);
+    edge.natAwareMatching = natAware === 'on';
+  }
   return {
     help: values.help ?? false,
     port,

@@ -22,6 +22,7 @@ describe('validateStatsReport', () => {
     const withoutStartup: Record<string, unknown> = { ...good };
     delete withoutStartup.startupMs;
     expect(validateStatsReport(withoutStartup).ok).toBe(true);
+    expect(validateStatsReport({ ...good, p2pRelayBytes: good.p2pBytes }).ok).toBe(true);
   });
 
   it.each([
@@ -42,6 +43,8 @@ describe('validateStatsReport', () => {
     ['an overlong stream', { ...good, stream: 'x'.repeat(257) }],
     ['a huge interval', { ...good, intervalMs: 10_000_000 }],
     ['a missing seq', { ...good, seq: undefined }],
+    ['more relayed bytes than peer bytes', { ...good, p2pRelayBytes: good.p2pBytes + 1 }],
+    ['negative relayed bytes', { ...good, p2pRelayBytes: -1 }],
   ])('refuses %s', (_name, value) => {
     const result = validateStatsReport(value);
     expect(result.ok).toBe(false);

@@ -1,4 +1,6 @@
 import { TrackerClient } from '../p2p/tracker-client.js';
+import { ConnectionOutcomes } from './connection-outcomes.js';
+import type { PathType } from './ice-path.js';
 import { ShoalError } from './errors.js';
 import { TypedEmitter } from './event-emitter.js';
 import type { FetchLike } from './http-loader.js';
@@ -15,12 +17,21 @@ import { TokenBucket } from './token-bucket.js';
 export interface EngineStats {
   /** Segment bytes fetched over HTTP. */
   readonly httpBytes: number;
-  /** Segment bytes received from peers and verified. */
+  /** Segment bytes received from peers and verified (relayed ones included). */
   readonly p2pBytes: number;
+  /**
+   * The part of `p2pBytes` that came over connections relayed by a TURN server: the server sent them, so they
+   * are not offload.
+   */
+  readonly p2pRelayBytes: number;
   /** Bytes sent to peers. */
   readonly uploadBytes: number;
-  /** p2pBytes / (httpBytes + p2pBytes); 0 before any byte. */
+  /** Direct peer bytes / all segment bytes: (p2pBytes − p2pRelayBytes) / (httpBytes + p2pBytes); 0 before any byte. */
   readonly offloadRatio: number;
+  /** Peer connections that connected, by the path of their selected ICE candidate pair (`unknown`: stats said nothing). */
+  readonly connectionPaths: Readonly<Record<PathType | 'unknown', number>>;
+  /** Connection attempts (offer and answer exchanged) that connected and that failed, all swarms together. */
+  readonly connectionAttempts: { readonly ok: number; readonly failed: number };
   /** Peers connected, all swarms together. */
   readonly peers: number;
   readonly stalls: number;
@@ -43,6 +54,7 @@ interface SwarmEntry {
   readonly swarm: Swarm;
   readonly connector: PeerConnector | undefined;
   readonly session: SignalingSession | undefined;
+  readonly outcomes: ConnectionOutcomes | undefined;
   announceTimer: ReturnType<typeof setInterval> | undefined;
 }
 
@@ -79,7 +91,12 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   private readonly banned = new Set<string>();
   private readonly signaling: Signaling | undefined;
   private httpRate: number | undefined;
-  private counters = { httpBytes: 0, p2pBytes: 0, uploadBytes: 0, stalls: 0, stallMs: 0, integrityFailures: 0 };
+  private counters = { httpBytes: 0, p2pBytes: 0, p2pRelayBytes: 0, uploadBytes: 0, stalls: 0, stallMs: 0, integrityFailures: 0 };
+  /**
+   * ICE servers for new connections: the page's, else those the edge handed out (undefined until the first
+   * announce reply says, while offers wait: offers made without them would be useless behind NATs).
+   */
+  private iceServers: RTCIceServer[] | undefined;
   private startupMs: number | undefined;
   private destroyed = false;
 
@@ -99,6 +116,8 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     });
     this.uploadBucket = new TokenBucket(this.options.uploadRateLimit, Math.max(256 * 1024, this.options.uploadRateLimit), this.options.now);
     this.signaling = this.options.signaling ?? this.connectTracker();
+    // Only a tracker connection of ours can hand out servers; custom signaling uses what the page gave, or none.
+    this.iceServers = this.options.iceServers ?? (this.signaling instanceof TrackerClient ? undefined : []);
   }
 
   private connectTracker(): Signaling | undefined {
@@ -152,9 +171,11 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
         this.httpRate = this.httpRate === undefined ? rate : this.httpRate * 0.7 + rate * 0.3;
       },
     });
-    swarm.on('segment-loaded', (sequence, bytesFrom) => {
+    const outcomes = RTC && this.signaling ? new ConnectionOutcomes() : undefined;
+    swarm.on('segment-loaded', (sequence, bytesFrom, peers) => {
       this.counters.httpBytes += bytesFrom.http;
       this.counters.p2pBytes += bytesFrom.p2p;
+      if (bytesFrom.p2p > 0 && peers.some((peerId) => outcomes?.pathOf(peerId) === 'relay')) this.counters.p2pRelayBytes += bytesFrom.p2p;
       this.emit('segment-loaded', { swarm: swarm.id, sequence, httpBytes: bytesFrom.http, p2pBytes: bytesFrom.p2p });
     });
     swarm.on('peer-connected', (peerId) => this.emit('peer-connected', { swarm: swarm.id, peerId }));
@@ -166,11 +187,13 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
 
     if (!RTC || !this.signaling) {
       if (!RTC) this.emit('warning', new Error('WebRTC is not available: segments come over HTTP only'));
-      return { swarm, connector: undefined, session: undefined, announceTimer: undefined };
+      return { swarm, connector: undefined, session: undefined, outcomes: undefined, announceTimer: undefined };
     }
+    const watched = outcomes!;
     const connector = new PeerConnector({
       RTCPeerConnection: RTC,
-      iceServers: this.options.iceServers,
+      iceServers: () => this.iceServers ?? [],
+      onAttempt: (peerId, pc) => watched.watch(peerId, pc),
       accepts: (peerId) => peerId !== this.peerId && !this.banned.has(peerId) && !swarm.hasPeer(peerId) && swarm.peerIds().length < this.options.maxPeers,
       onChannel: (peerId, channel, close) => {
         const peerChannel = new PeerChannel(channel);
@@ -181,21 +204,41 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     let announceNow = (): void => undefined;
     const session = this.signaling.join(infoHash.binary, this.peerId, {
       onConnected: () => announceNow(),
+      onIceServers: (servers) => {
+        if (this.options.iceServers !== undefined) return;
+        const first = this.iceServers === undefined;
+        this.iceServers = servers ? [...servers] : [];
+        // Offers waited for these servers: make them now rather than an interval later.
+        if (first) this.announceAll();
+      },
       onOffer: (from, offerId, offer) => {
         void connector.handleOffer(from, offer).then((answer) => answer && session.answer(from, offerId, answer));
       },
       onAnswer: (from, offerId, answer) => void connector.handleAnswer(from, offerId, answer),
     });
-    const entry: SwarmEntry = { swarm, connector, session, announceTimer: undefined };
+    swarm.on('peer-disconnected', (peerId) => watched.forget(peerId));
+    const entry: SwarmEntry = { swarm, connector, session, outcomes, announceTimer: undefined };
     const announce = async (): Promise<void> => {
+      if (this.iceServers === undefined) {
+        // Join without offers; the reply brings the ICE servers, and offers follow at once.
+        session.announce([], { v: 1, ...watched.takeExtension() });
+        return;
+      }
       const room = this.options.maxPeers - swarm.peerIds().length - connector.pendingOffers;
       const offers = room > 0 ? await connector.createOffers(Math.min(this.options.offersPerAnnounce, room)) : [];
-      if (!this.destroyed) session.announce(offers);
+      if (!this.destroyed) session.announce(offers, { v: 1, ...watched.takeExtension() });
     };
     announceNow = () => void announce();
+    this.announcers.set(entry, announceNow);
     void announce();
     entry.announceTimer = setInterval(() => void announce(), this.options.announceIntervalSeconds * 1000);
     return entry;
+  }
+
+  private readonly announcers = new Map<SwarmEntry, () => void>();
+
+  private announceAll(): void {
+    for (const announce of this.announcers.values()) announce();
   }
 
   private mayUpload(peer: Peer): boolean {
@@ -245,10 +288,20 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   }
 
   getStats(): EngineStats {
-    const { httpBytes, p2pBytes } = this.counters;
+    const { httpBytes, p2pBytes, p2pRelayBytes } = this.counters;
+    const connectionPaths = { host: 0, srflx: 0, prflx: 0, relay: 0, unknown: 0 };
+    const connectionAttempts = { ok: 0, failed: 0 };
+    for (const entry of this.ready) {
+      if (!entry.outcomes) continue;
+      for (const key of Object.keys(connectionPaths) as (keyof typeof connectionPaths)[]) connectionPaths[key] += entry.outcomes.pathCounts[key];
+      connectionAttempts.ok += entry.outcomes.counts.ok;
+      connectionAttempts.failed += entry.outcomes.counts.failed;
+    }
     return {
       ...this.counters,
-      offloadRatio: httpBytes + p2pBytes === 0 ? 0 : p2pBytes / (httpBytes + p2pBytes),
+      offloadRatio: httpBytes + p2pBytes === 0 ? 0 : (p2pBytes - p2pRelayBytes) / (httpBytes + p2pBytes),
+      connectionPaths,
+      connectionAttempts,
       peers: this.peerCount(),
       startupMs: this.startupMs,
     };
@@ -260,12 +313,14 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     for (const entry of this.swarms.values()) {
       void entry.then((e) => {
         if (e.announceTimer !== undefined) clearInterval(e.announceTimer);
+        e.outcomes?.destroy();
         e.session?.leave();
         e.connector?.destroy();
         e.swarm.destroy();
       });
     }
     this.swarms.clear();
+    this.announcers.clear();
     this.signaling?.destroy();
     this.store.clear();
     this.removeAllListeners();

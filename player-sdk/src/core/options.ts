@@ -10,8 +10,12 @@ export interface EngineOptions {
   statsUrl: string | undefined;
   /** Names the swarms explicitly (plus the rendition's playlist path); by default the playlist URL without query. @default undefined */
   swarmId: string | undefined;
-  /** ICE servers for RTCPeerConnection. @default [] (host candidates only: same network) */
-  iceServers: RTCIceServer[];
+  /**
+   * ICE servers for RTCPeerConnection. By default, the STUN (and, where the operator enabled it, TURN) servers
+   * the Shoal edge hands out with its announce replies; with another tracker, none (host candidates only: same
+   * network). Pass an array to use exactly those servers instead. @default undefined (from the edge)
+   */
+  iceServers: RTCIceServer[] | undefined;
   /** Most peers connected per swarm. @default 20 */
   maxPeers: number;
   /** WebRTC offers sent with each announce. @default 5 */
@@ -58,7 +62,7 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
   trackerUrl: undefined,
   statsUrl: undefined,
   swarmId: undefined,
-  iceServers: [],
+  iceServers: undefined,
   maxPeers: 20,
   offersPerAnnounce: 5,
   announceIntervalSeconds: 15,

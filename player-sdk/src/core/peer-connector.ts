@@ -4,7 +4,10 @@ export type RTCPeerConnectionConstructor = new (config?: RTCConfiguration) => RT
 
 export interface PeerConnectorOptions {
   readonly RTCPeerConnection: RTCPeerConnectionConstructor;
-  readonly iceServers: readonly RTCIceServer[];
+  /** ICE servers, or a function read at each new connection (servers handed out by the tracker arrive later). */
+  readonly iceServers: readonly RTCIceServer[] | (() => readonly RTCIceServer[]);
+  /** Called when an attempt begins, once offer and answer were exchanged: the connection now either connects or fails. */
+  onAttempt?(peerId: string, pc: RTCPeerConnection): void;
   /** Called with every data channel that opened, and the remote peer's id. */
   onChannel(peerId: string, channel: RTCDataChannel, close: () => void): void;
   /** Whether a connection to this peer may be made (not connected yet, not banned, room for more). */
@@ -63,7 +66,8 @@ export class PeerConnector {
   constructor(private readonly options: PeerConnectorOptions) {}
 
   private create(): RTCPeerConnection {
-    const pc = new this.options.RTCPeerConnection({ iceServers: [...this.options.iceServers] });
+    const { iceServers } = this.options;
+    const pc = new this.options.RTCPeerConnection({ iceServers: [...(typeof iceServers === 'function' ? iceServers() : iceServers)] });
     this.connections.add(pc);
     return pc;
   }
@@ -151,6 +155,7 @@ export class PeerConnector {
       this.closeConnection(pending.pc);
       return;
     }
+    this.options.onAttempt?.(peerId, pending.pc);
     this.whenOpen(peerId, pending.pc, pending.channel);
   }
 
@@ -164,6 +169,7 @@ export class PeerConnector {
       await pc.setLocalDescription(await pc.createAnswer());
     });
     if (!description) return undefined;
+    this.options.onAttempt?.(peerId, pc);
     // An answerer that never hears back keeps nothing open for long.
     const timer = setTimeout(() => {
       this.answerTimers.delete(timer);

@@ -4,6 +4,11 @@ import type { SessionDescription, ShoalAnnounceExtension, TrackerOffer } from '@
 export interface SignalingHandlers {
   onOffer(fromPeerId: string, offerId: string, offer: SessionDescription): void;
   onAnswer(fromPeerId: string, offerId: string, answer: SessionDescription): void;
+  /**
+   * Every announce reply: the ICE servers the tracker handed out (a Shoal edge's extension), or undefined
+   * when it handed out none (any other tracker).
+   */
+  onIceServers?(servers: readonly RTCIceServer[] | undefined): void;
   /** Seconds until the tracker wants the next announce, when it says. */
   onInterval?(seconds: number): void;
   /**

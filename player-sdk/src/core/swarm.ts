@@ -55,7 +55,8 @@ export interface LoadedSegment {
 interface SwarmEvents {
   'peer-connected': (peerId: string) => void;
   'peer-disconnected': (peerId: string, reason: string) => void;
-  'segment-loaded': (segment: number, bytesFrom: { http: number; p2p: number }) => void;
+  /** `peers`: the peers whose bytes the segment holds. */
+  'segment-loaded': (segment: number, bytesFrom: { http: number; p2p: number }, peers: readonly string[]) => void;
   'integrity-failure': (segment: number, peers: readonly string[]) => void;
 }
 
@@ -270,12 +271,13 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
           continue;
         }
         const bytesFrom = { ...buffer.bytesFrom };
+        const contributors = [...buffer.contributors.keys()];
         buffer.timing.end = this.context.now();
         if (buffer.timing.first === 0) buffer.timing.first = buffer.timing.end;
         buffer.markComplete();
         this.context.store.completed(this.id, buffer);
         this.broadcast([{ segment: segment.sequence, state: 'complete' }]);
-        this.emit('segment-loaded', segment.sequence, bytesFrom);
+        this.emit('segment-loaded', segment.sequence, bytesFrom, contributors);
         return { bytes: buffer.bytes(), bytesFrom, timing: { ...buffer.timing }, verified: segment.digest !== undefined };
       }
     } finally {

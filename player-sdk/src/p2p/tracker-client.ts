@@ -236,6 +236,7 @@ export class TrackerClient extends TypedEmitter<TrackerClientEvents> implements 
         const session = this.sessionFor(reply.infoHash);
         if (!session) return;
         if (reply.interval !== undefined) session.handlers.onInterval?.(reply.interval);
+        session.handlers.onIceServers?.(reply.iceServers?.map((server) => ({ ...server, urls: typeof server.urls === 'string' ? server.urls : [...server.urls] })));
         this.emit('update', reply.infoHash, reply.complete, reply.incomplete);
         return;
       }
