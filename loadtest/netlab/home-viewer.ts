@@ -4,6 +4,22 @@ import type { EngineOptions, EngineStats } from '@shoal/player-sdk';
 import { SimulatedViewer, type ViewerReport } from '../swarm/simulated-viewer.js';
 import type { SegmentLoad } from '../swarm/worker.js';
 
+/**
+ * node-datachannel passes TURN servers to libdatachannel as `turn:user:password@host`, which splits a username
+ * at its first colon; TURN REST usernames are `expiry:session` and passwords base64. libdatachannel URL-decodes
+ * both, so encoding them keeps them whole. (Browsers take the fields as they are.)
+ */
+function forLibdatachannel(config: RTCConfiguration): RTCConfiguration {
+  return {
+    ...config,
+    iceServers: config.iceServers?.map((server) =>
+      server.username === undefined || server.credential === undefined
+        ? server
+        : { ...server, username: encodeURIComponent(server.username), credential: encodeURIComponent(String(server.credential)) },
+    ),
+  };
+}
+
 /** What the lab asks of the viewer in one home. */
 export interface HomeViewerTask {
   readonly id: string;
@@ -34,7 +50,7 @@ async function main(task: HomeViewerTask): Promise<HomeViewerResult> {
   class CountedPeerConnection extends RTCPeerConnection {
     private counted = true;
     constructor(config?: RTCConfiguration) {
-      super(config);
+      super(config && forLibdatachannel(config));
       pcs.created++;
       pcs.open++;
       this.addEventListener('connectionstatechange', () => {

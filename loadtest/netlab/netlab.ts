@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import type { EdgeOptions } from '@shoal/edge';
 import { machineFacts } from '../bench/machine.js';
 import { analyse, type SwarmFigures } from '../swarm/analysis.js';
+import type { ChromiumHomeTask } from './chromium-home.js';
 import type { HomeViewerResult, HomeViewerTask } from './home-viewer.js';
 import type { ServicesReady, ServicesTask } from './internet-services.js';
 import { INTERNET_ADDRESS, NetLab, sweepStaleLabs, type HomeSpec, type NatKind } from './lab.js';
@@ -36,6 +37,8 @@ export interface NetlabOptions {
   /** Seconds between viewers joining. */
   readonly joinSpacingSeconds: number;
   readonly baseline: boolean;
+  /** Viewers: the SDK core in Node (node-datachannel), or the demo page in headless Chromium. */
+  readonly viewer: 'node' | 'chromium';
   readonly out: string | undefined;
 }
 
@@ -52,6 +55,7 @@ export const DEFAULT_NETLAB_OPTIONS: NetlabOptions = {
   segmentSeconds: 2,
   joinSpacingSeconds: 1,
   baseline: true,
+  viewer: 'node',
   out: undefined,
 };
 
@@ -83,6 +87,8 @@ export interface NetlabResult {
 }
 
 const HOME_VIEWER = fileURLToPath(new URL('./home-viewer.ts', import.meta.url));
+const CHROMIUM_HOME = fileURLToPath(new URL('./chromium-home.ts', import.meta.url));
+const DEMO_PAGE_SERVER = fileURLToPath(new URL('../../player-sdk/demo/serve.mjs', import.meta.url));
 const SERVICES = fileURLToPath(new URL('./internet-services.ts', import.meta.url));
 const TURN_SECRET = 'netlab-turn-secret';
 
@@ -125,7 +131,7 @@ function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
 }
 
 /** Starts coturn in the foreground in the lab internet: STUN for everyone, TURN for credentials the edge signed. */
-export function startCoturn(lab: NetLab): ChildProcess {
+export function startCoturn(lab: NetLab, logFile?: string): ChildProcess {
   return lab.spawnIn(lab.internet, 'turnserver', [
     '-n',
     `--listening-ip=${INTERNET_ADDRESS}`,
@@ -138,8 +144,9 @@ export function startCoturn(lab: NetLab): ChildProcess {
     '--no-dtls',
     '--no-cli',
     '--fingerprint',
+    ...(process.env.SHOAL_NETLAB_TURN_VERBOSE ? ['-V'] : []),
     '--no-stdout-log',
-    '--log-file=stdout',
+    `--log-file=${logFile ?? '/dev/null'}`,
     '--simple-log',
     `--userdb=${join(tmpdir(), `shoal-netlab-turndb-${process.pid}`)}`,
     `--pidfile=${join(tmpdir(), `shoal-netlab-turn-${process.pid}.pid`)}`,
@@ -147,7 +154,7 @@ export function startCoturn(lab: NetLab): ChildProcess {
     '--allowed-peer-ip=172.31.0.0-172.31.255.255',
     '--min-port=40000',
     '--max-port=49999',
-  ]);
+  ], { stdio: 'ignore' });
 }
 
 /** Starts origin and edge in the lab internet and waits until the live stream has a few segments. */
@@ -156,6 +163,20 @@ export async function startServices(lab: NetLab, edge: Partial<EdgeOptions>, opt
   const child = lab.spawnIn(lab.internet, process.execPath, ['--import', 'tsx', SERVICES, JSON.stringify(task)]);
   const line = await firstLine(child, 90_000);
   return { ready: JSON.parse(line) as ServicesReady, child };
+}
+
+/** Serves the demo page (the README's embedding) on the lab internet; resolves with its URL. */
+export async function startDemoPage(lab: NetLab, ready: ServicesReady): Promise<string> {
+  const child = lab.spawnIn(lab.internet, process.execPath, [
+    DEMO_PAGE_SERVER,
+    '--port', '0',
+    '--host', INTERNET_ADDRESS,
+    '--origin-port', new URL(ready.originUrl).port,
+    '--edge-port', new URL(ready.edgeUrl).port,
+  ]);
+  const line = await firstLine(child, 30_000);
+  const url = (JSON.parse(line) as { url: string }).url;
+  return url.replace('localhost', INTERNET_ADDRESS);
 }
 
 /** Edge options for the lab's ICE servers. */
@@ -182,10 +203,25 @@ export function metricSum(text: string, name: string, labels: Record<string, str
   return sum;
 }
 
-async function runPhase(lab: NetLab, ready: ServicesReady, options: NetlabOptions, p2p: boolean): Promise<PhaseFigures> {
+async function runPhase(lab: NetLab, ready: ServicesReady, options: NetlabOptions, p2p: boolean, pageUrl: string | undefined): Promise<PhaseFigures> {
   const before = p2p ? await fetchFromHome(lab, `${ready.edgeUrl}/metrics`) : '';
   const results = await Promise.all(
     lab.homes.map(async (home, i) => {
+      if (pageUrl !== undefined) {
+        // The baseline page gets a tracker URL that refuses connections: it plays over HTTP alone.
+        const url = p2p ? pageUrl : `${pageUrl}?tracker=${encodeURIComponent(`ws://${INTERNET_ADDRESS}:9/announce`)}`;
+        const task: ChromiumHomeTask = {
+          id: `home-${home.index}`,
+          pageUrl: url,
+          joinAtMs: i * options.joinSpacingSeconds * 1000,
+          durationMs: options.seconds * 1000,
+          forwardOrigins: [new URL(ready.edgeUrl).origin],
+        };
+        const child = lab.spawnIn(home.namespace, process.execPath, ['--import', 'tsx', CHROMIUM_HOME, JSON.stringify(task)]);
+        const { stdout, stderr, code } = await collect(child);
+        if (code !== 0) throw new Error(`browser in home ${home.index} failed (${code}): ${stderr.slice(-1500)}`);
+        return { nat: home.nat, result: JSON.parse(stdout) as HomeViewerResult };
+      }
       const task: HomeViewerTask = {
         id: `home-${home.index}`,
         playlistUrl: ready.playlistUrl,
@@ -246,10 +282,11 @@ export async function runNetlab(options: NetlabOptions): Promise<NetlabResult> {
   await sweepStaleLabs();
   const lab = await NetLab.create(homeSpecs(options));
   try {
-    if (options.stun || options.turn) startCoturn(lab);
+    if (options.stun || options.turn) startCoturn(lab, process.env.SHOAL_NETLAB_TURN_LOG);
     const { ready } = await startServices(lab, labEdgeOptions(options), options);
-    const p2p = await runPhase(lab, ready, options, true);
-    const httpOnly = options.baseline ? await runPhase(lab, ready, options, false) : undefined;
+    const pageUrl = options.viewer === 'chromium' ? await startDemoPage(lab, ready) : undefined;
+    const p2p = await runPhase(lab, ready, options, true, pageUrl);
+    const httpOnly = options.baseline ? await runPhase(lab, ready, options, false, pageUrl) : undefined;
     return { options, machine: machineFacts(), p2p, httpOnly };
   } finally {
     await lab.destroy();
@@ -292,10 +329,14 @@ export function formatNetlab(result: NetlabResult): string {
   return [
     `Network lab: ${options.homes} homes (${nats.filter((n) => n === 'eim').length} EIM, ${nats.filter((n) => n === 'sym').length} symmetric NAT), uplink ${options.uplink}, ` +
       `downlink ${options.downlink}, ${options.seconds} s, ${options.videoKbps} kbit/s video, ICE from the edge: ${options.turn ? 'STUN + TURN' : options.stun ? 'STUN' : 'none'}, ` +
-      `NAT-aware matching ${options.natAwareMatching ? 'on' : 'off'} (${result.machine})`,
+      `NAT-aware matching ${options.natAwareMatching ? 'on' : 'off'}, ${options.viewer} viewers (${result.machine})`,
     `  ${''.padEnd(width)}  ${'Shoal P2P'.padStart(col)}  ${'HTTP only'.padStart(14)}`,
     ...rows.map(([name, a, c]) => `  ${name.padEnd(width)}  ${a.padStart(col)}  ${c.padStart(14)}`),
   ].join('\n');
+}
+
+function fail(message: string): never {
+  throw new Error(message);
 }
 
 export function parseNetlabOptions(argv: string[]): NetlabOptions & { help: boolean } {
@@ -312,6 +353,7 @@ export function parseNetlabOptions(argv: string[]): NetlabOptions & { help: bool
       'nat-aware-matching': { type: 'string' },
       'video-kbps': { type: 'string' },
       'no-baseline': { type: 'boolean' },
+      viewer: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -341,6 +383,7 @@ export function parseNetlabOptions(argv: string[]): NetlabOptions & { help: bool
     segmentSeconds: d.segmentSeconds,
     joinSpacingSeconds: d.joinSpacingSeconds,
     baseline: !values['no-baseline'],
+    viewer: values.viewer === 'chromium' ? 'chromium' : values.viewer === undefined || values.viewer === 'node' ? 'node' : fail('--viewer takes node or chromium'),
     out: values.out,
   };
 }
@@ -355,7 +398,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   }
   if (options.help) {
     process.stdout.write(`Usage: npm run netlab -- [--homes 6] [--nat eim|sym|mixed] [--uplink 2mbit] [--downlink 20mbit] [--seconds 60]
-  [--no-stun] [--turn] [--nat-aware-matching on|off] [--video-kbps 800] [--no-baseline] [--out file.json]
+  [--no-stun] [--turn] [--nat-aware-matching on|off] [--video-kbps 800] [--viewer node|chromium] [--no-baseline] [--out file.json]
 Needs root (network namespaces, nftables, tc) and coturn's turnserver.
 `);
     process.exit(0);
