@@ -13,6 +13,8 @@ export interface ChromiumHomeTask {
   readonly pageUrl: string;
   readonly joinAtMs: number;
   readonly durationMs: number;
+  /** Wall-clock time (epoch ms) at which every viewer of the run reports (see HomeViewerTask). */
+  readonly reportAt: number;
   /** Other origins the page talks to on the same host (the edge), forwarded from localhost like the page's. */
   readonly forwardOrigins?: readonly string[];
 }
@@ -78,7 +80,7 @@ async function main(task: ChromiumHomeTask): Promise<HomeViewerResult & { curren
       w.__shoalLoads = [];
       w.shoal.engine.on('segment-loaded', (info) => w.__shoalLoads.push(info));
     });
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, task.durationMs - task.joinAtMs - (Date.now() - startedAt))));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, task.reportAt - Date.now())));
     const state = await page.evaluate((): PageState => {
       const w = window as unknown as {
         shoal: { getStats(): EngineStats };
@@ -93,6 +95,7 @@ async function main(task: ChromiumHomeTask): Promise<HomeViewerResult & { curren
         log: document.getElementById('log')?.textContent ?? '',
       };
     });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     const report: ViewerReport = {
       id: task.id,
       joinedAt: startedAt,

@@ -29,6 +29,11 @@ export interface HomeViewerTask {
   readonly statsUrl: string | undefined;
   readonly joinAtMs: number;
   readonly durationMs: number;
+  /**
+   * Wall-clock time (epoch ms) at which every viewer of the run reports, so that none reports after another
+   * left. Viewers stop a moment later.
+   */
+  readonly reportAt: number;
   readonly liveSyncSegments: number;
 }
 
@@ -38,6 +43,8 @@ export interface HomeViewerResult {
   /** RTCPeerConnections this viewer created, and those still open when the run ended. */
   readonly pcs: { readonly created: number; readonly open: number };
   readonly stats: EngineStats;
+  /** Peer connections and disconnections with their reasons, in ms after the viewer started. */
+  readonly peerEvents?: readonly string[];
 }
 
 /**
@@ -77,13 +84,18 @@ async function main(task: HomeViewerTask): Promise<HomeViewerResult> {
   const loads: SegmentLoad[] = [];
   const viewer = new SimulatedViewer(task.id, { playlistUrl: task.playlistUrl, engine, liveSyncSegments: task.liveSyncSegments });
   viewer.engine.on('segment-loaded', (info) => loads.push({ viewer: task.id, sequence: info.sequence, httpBytes: info.httpBytes, p2pBytes: info.p2pBytes }));
+  const peerEvents: string[] = [];
+  const t0 = Date.now();
+  viewer.engine.on('peer-connected', ({ peerId }) => peerEvents.push(`${Date.now() - t0} connected ${peerId.slice(8, 12)}`));
+  viewer.engine.on('peer-disconnected', ({ peerId, reason }) => peerEvents.push(`${Date.now() - t0} disconnected ${peerId.slice(8, 12)}: ${reason}`));
   viewer.start();
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, task.durationMs - task.joinAtMs)));
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, task.reportAt - Date.now())));
   const report = viewer.report();
   const stats = viewer.engine.getStats();
   const open = pcs.open;
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
   viewer.stop();
-  return { report, loads, pcs: { created: pcs.created, open }, stats };
+  return { report, loads, pcs: { created: pcs.created, open }, stats, peerEvents };
 }
 
 main(JSON.parse(process.argv[2] ?? '{}') as HomeViewerTask).then(

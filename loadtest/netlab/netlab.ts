@@ -205,6 +205,8 @@ export function metricSum(text: string, name: string, labels: Record<string, str
 
 async function runPhase(lab: NetLab, ready: ServicesReady, options: NetlabOptions, p2p: boolean, pageUrl: string | undefined): Promise<PhaseFigures> {
   const before = p2p ? await fetchFromHome(lab, `${ready.edgeUrl}/metrics`) : '';
+  // Viewer processes take a few seconds to start; every viewer reports at the same moment.
+  const reportAt = Date.now() + options.seconds * 1000 + 5_000;
   const results = await Promise.all(
     lab.homes.map(async (home, i) => {
       if (pageUrl !== undefined) {
@@ -215,6 +217,7 @@ async function runPhase(lab: NetLab, ready: ServicesReady, options: NetlabOption
           pageUrl: url,
           joinAtMs: i * options.joinSpacingSeconds * 1000,
           durationMs: options.seconds * 1000,
+          reportAt,
           forwardOrigins: [new URL(ready.edgeUrl).origin],
         };
         const child = lab.spawnIn(home.namespace, process.execPath, ['--import', 'tsx', CHROMIUM_HOME, JSON.stringify(task)]);
@@ -229,6 +232,7 @@ async function runPhase(lab: NetLab, ready: ServicesReady, options: NetlabOption
         statsUrl: p2p ? `${ready.edgeUrl}/stats` : undefined,
         joinAtMs: i * options.joinSpacingSeconds * 1000,
         durationMs: options.seconds * 1000,
+        reportAt,
         liveSyncSegments: 3,
       };
       const child = lab.spawnIn(home.namespace, process.execPath, ['--import', 'tsx', HOME_VIEWER, JSON.stringify(task)]);

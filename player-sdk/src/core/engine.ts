@@ -1,5 +1,6 @@
 import { TrackerClient } from '../p2p/tracker-client.js';
 import { ConnectionOutcomes } from './connection-outcomes.js';
+import { keepsConnection } from './glare.js';
 import type { PathType } from './ice-path.js';
 import { ShoalError } from './errors.js';
 import { TypedEmitter } from './event-emitter.js';
@@ -190,12 +191,19 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       return { swarm, connector: undefined, session: undefined, outcomes: undefined, announceTimer: undefined };
     }
     const watched = outcomes!;
+    /** Per connected peer: whether its connection is the one both ends keep when offers crossed. */
+    const kept = new Map<string, boolean>();
     const connector = new PeerConnector({
       RTCPeerConnection: RTC,
       iceServers: () => this.iceServers ?? [],
       onAttempt: (peerId, pc) => watched.watch(peerId, pc),
       accepts: (peerId) => peerId !== this.peerId && !this.banned.has(peerId) && !swarm.hasPeer(peerId) && swarm.peerIds().length < this.options.maxPeers,
-      onChannel: (peerId, channel, close) => {
+      // Crossed offers: the connection both ends agree on replaces the other one, whichever opened first.
+      replaces: (peerId, offeredBySelf) =>
+        swarm.hasPeer(peerId) && !this.banned.has(peerId) && kept.get(peerId) === false && keepsConnection(this.peerId, peerId, offeredBySelf),
+      onChannel: (peerId, channel, close, offeredBySelf) => {
+        if (swarm.hasPeer(peerId)) swarm.disconnect(peerId, 'replaced by the crossed connection both ends keep');
+        kept.set(peerId, keepsConnection(this.peerId, peerId, offeredBySelf));
         const peerChannel = new PeerChannel(channel);
         peerChannel.on('close', close);
         swarm.addPeer(peerId, peerChannel);
@@ -216,7 +224,10 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       },
       onAnswer: (from, offerId, answer) => void connector.handleAnswer(from, offerId, answer),
     });
-    swarm.on('peer-disconnected', (peerId) => watched.forget(peerId));
+    swarm.on('peer-disconnected', (peerId) => {
+      watched.forget(peerId);
+      if (!swarm.hasPeer(peerId)) kept.delete(peerId);
+    });
     const entry: SwarmEntry = { swarm, connector, session, outcomes, announceTimer: undefined };
     const announce = async (): Promise<void> => {
       if (this.iceServers === undefined) {

@@ -9,7 +9,13 @@ export interface PeerConnectorOptions {
   /** Called when an attempt begins, once offer and answer were exchanged: the connection now either connects or fails. */
   onAttempt?(peerId: string, pc: RTCPeerConnection): void;
   /** Called with every data channel that opened, and the remote peer's id. */
-  onChannel(peerId: string, channel: RTCDataChannel, close: () => void): void;
+  onChannel(peerId: string, channel: RTCDataChannel, close: () => void, offeredBySelf: boolean): void;
+  /**
+   * When both peers offered to each other at once, two connections open: whether this one, which `accepts`
+   * refused because the peer is connected already, should replace the existing one. Both ends must keep the
+   * same connection (see `keepsConnection`), or each closes the one the other kept.
+   */
+  replaces?(peerId: string, offeredBySelf: boolean): boolean;
   /** Whether a connection to this peer may be made (not connected yet, not banned, room for more). */
   accepts(peerId: string): boolean;
   /** How long unanswered offers are kept. @default 30000 */
@@ -102,13 +108,13 @@ export class PeerConnector {
   }
 
   /** Hands a channel over once it is open; the connection is closed with the channel. */
-  private whenOpen(peerId: string, pc: RTCPeerConnection, channel: RTCDataChannel): void {
+  private whenOpen(peerId: string, pc: RTCPeerConnection, channel: RTCDataChannel, offeredBySelf: boolean): void {
     const handOver = (): void => {
-      if (this.destroyed || !this.options.accepts(peerId)) {
+      if (this.destroyed || (!this.options.accepts(peerId) && !(this.options.replaces?.(peerId, offeredBySelf) ?? false))) {
         this.closeConnection(pc);
         return;
       }
-      this.options.onChannel(peerId, channel, () => this.closeConnection(pc));
+      this.options.onChannel(peerId, channel, () => this.closeConnection(pc), offeredBySelf);
     };
     if (channel.readyState === 'open') handOver();
     else channel.addEventListener('open', handOver, { once: true });
@@ -156,14 +162,14 @@ export class PeerConnector {
       return;
     }
     this.options.onAttempt?.(peerId, pending.pc);
-    this.whenOpen(peerId, pending.pc, pending.channel);
+    this.whenOpen(peerId, pending.pc, pending.channel, true);
   }
 
   /** Answers another peer's offer; undefined when this player does not want the connection. */
   async handleOffer(peerId: string, offer: SessionDescription): Promise<SessionDescription | undefined> {
     if (this.destroyed || !this.options.accepts(peerId)) return undefined;
     const pc = this.create();
-    pc.addEventListener('datachannel', (event: RTCDataChannelEvent) => this.whenOpen(peerId, pc, event.channel), { once: true });
+    pc.addEventListener('datachannel', (event: RTCDataChannelEvent) => this.whenOpen(peerId, pc, event.channel, false), { once: true });
     const description = await this.describe(pc, async () => {
       await pc.setRemoteDescription(offer);
       await pc.setLocalDescription(await pc.createAnswer());
