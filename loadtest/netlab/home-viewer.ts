@@ -80,6 +80,8 @@ async function main(task: HomeViewerTask): Promise<HomeViewerResult> {
     ...(task.statsUrl ? { statsUrl: task.statsUrl } : {}),
     RTCPeerConnection: CountedPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
     WebSocket: WebSocket as unknown as EngineOptions['WebSocket'],
+    // Experiments only: engine options over the SDK defaults, as JSON.
+    ...(process.env.SHOAL_NETLAB_ENGINE ? (JSON.parse(process.env.SHOAL_NETLAB_ENGINE) as Partial<EngineOptions>) : {}),
   };
   const loads: SegmentLoad[] = [];
   const viewer = new SimulatedViewer(task.id, { playlistUrl: task.playlistUrl, engine, liveSyncSegments: task.liveSyncSegments });
@@ -88,6 +90,17 @@ async function main(task: HomeViewerTask): Promise<HomeViewerResult> {
   const t0 = Date.now();
   viewer.engine.on('peer-connected', ({ peerId }) => peerEvents.push(`${Date.now() - t0} connected ${peerId.slice(8, 12)}`));
   viewer.engine.on('peer-disconnected', ({ peerId, reason }) => peerEvents.push(`${Date.now() - t0} disconnected ${peerId.slice(8, 12)}: ${reason}`));
+  const trace: string[] = [];
+  if (process.env.SHOAL_NETLAB_TRACE) {
+    const load = viewer.engine.loadSegment.bind(viewer.engine);
+    viewer.engine.loadSegment = async (url, segment, deadline) => {
+      const at = viewer.engine.options.now();
+      const loaded = await load(url, segment, deadline);
+      const t = loaded.timing;
+      trace.push(`${segment.sequence} asked ${Math.round(at)} due +${Math.round(deadline - at)} start ${Math.round(t.start - at)} end ${Math.round(t.end - at)} http ${loaded.bytesFrom.http} p2p ${loaded.bytesFrom.p2p} peers ${viewer.engine.getStats().peers}`);
+      return loaded;
+    };
+  }
   viewer.start();
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, task.reportAt - Date.now())));
   const report = viewer.report();
@@ -95,7 +108,7 @@ async function main(task: HomeViewerTask): Promise<HomeViewerResult> {
   const open = pcs.open;
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   viewer.stop();
-  return { report, loads, pcs: { created: pcs.created, open }, stats, peerEvents };
+  return { report, loads, pcs: { created: pcs.created, open }, stats, peerEvents, ...(trace.length > 0 ? { trace } : {}) };
 }
 
 main(JSON.parse(process.argv[2] ?? '{}') as HomeViewerTask).then(
