@@ -152,8 +152,10 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   }
 
   private async createSwarm(key: string): Promise<SwarmEntry> {
-    const infoHash = await infoHashOf(key);
-    const RTC = this.rtc();
+    // Web Crypto (swarm ids, digests) exists only in secure contexts: a page on plain http plays over HTTP.
+    const webCrypto = (globalThis as { crypto?: { subtle?: unknown } }).crypto?.subtle !== undefined;
+    const infoHash = webCrypto ? await infoHashOf(key) : { binary: key, hex: key };
+    const RTC = webCrypto ? this.rtc() : undefined;
     const swarm = new Swarm(infoHash.hex, {
       selfId: this.peerId,
       p2pEnabled: RTC !== undefined && this.signaling !== undefined,
@@ -187,7 +189,8 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     });
 
     if (!RTC || !this.signaling) {
-      if (!RTC) this.emit('warning', new Error('WebRTC is not available: segments come over HTTP only'));
+      if (!webCrypto) this.emit('warning', new Error('Web Crypto is not available (the page is not served over https): segments come over HTTP only'));
+      else if (!RTC) this.emit('warning', new Error('WebRTC is not available: segments come over HTTP only'));
       return { swarm, connector: undefined, session: undefined, outcomes: undefined, announceTimer: undefined };
     }
     const watched = outcomes!;
