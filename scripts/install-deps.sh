@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 # chromium: browser tests; ffmpeg: a second, newer encoder for ingest tests (the npm one is 4.1);
 # redis-server: edge scale-out tests; prometheus: promtool checks and the end-to-end scrape test;
 # nginx (with Debian ffmpeg): the third-party live origin Shoal's edge is tested in front of;
-# iproute2: network namespaces for tests that need a non-loopback address.
-PACKAGES=(chromium ffmpeg redis-server prometheus nginx iproute2)
+# iproute2, nftables, coturn: network namespaces, the network lab's NAT routers and tc shaping, STUN/TURN.
+PACKAGES=(chromium ffmpeg redis-server prometheus nginx iproute2 nftables coturn)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

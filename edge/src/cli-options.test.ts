@@ -60,6 +60,26 @@ describe('shoal-edge command line', () => {
     expect(() => resolveEdgeOptions({ digestWaitMs: -1 })).toThrow('digestWaitMs');
   });
 
+  it('reads the ICE servers to hand out and the matching switch', () => {
+    const settings = parseEdgeCli(
+      ['--stun-url', 'stun:10.0.0.1:3478', '--stun-url', 'stun:10.0.0.2:3478', '--turn-url', 'turn:10.0.0.1:3478?transport=udp', '--turn-ttl', '600', '--nat-aware-matching', 'off'],
+      { SHOAL_TURN_SECRET: 's3cret' },
+    );
+    expect(settings.edge).toMatchObject({
+      stunUrls: ['stun:10.0.0.1:3478', 'stun:10.0.0.2:3478'],
+      turnUrls: ['turn:10.0.0.1:3478?transport=udp'],
+      turnSecret: 's3cret',
+      turnTtlSeconds: 600,
+      natAwareMatching: false,
+    });
+    expect(() => resolveEdgeOptions(settings.edge)).not.toThrow();
+    expect(parseEdgeCli([], { SHOAL_STUN_URLS: 'stun:a:3478,stun:b:3478' }).edge.stunUrls).toEqual(['stun:a:3478', 'stun:b:3478']);
+    expect(() => parseEdgeCli(['--nat-aware-matching', 'maybe'], {})).toThrow('on or off');
+    expect(() => resolveEdgeOptions({ turnUrls: ['turn:a:3478'] })).toThrow('turnSecret');
+    expect(() => resolveEdgeOptions({ stunUrls: ['http://a'] })).toThrow('stunUrls');
+    expect(() => resolveEdgeOptions({ turnUrls: ['stun:a'], turnSecret: 'x' })).toThrow('turnUrls');
+  });
+
   it('refuses bad values with a readable message', () => {
     expect(() => parseEdgeCli(['--port', '70000'], {})).toThrow('--port must be 0-65535');
     expect(() => parseEdgeCli(['--max-offers', 'many'], {})).toThrow('--max-offers takes a number');

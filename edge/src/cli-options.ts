@@ -53,6 +53,13 @@ Options (environment variable in brackets):
                                    [SHOAL_STATS_ADDRESS_REPORTS_PER_SECOND] (default 500)
   --stats-address-reports-burst <n>
                                    per-address burst [SHOAL_STATS_ADDRESS_REPORTS_BURST] (default 2500)
+  --stun-url <url>                 STUN server handed to viewers, e.g. stun:edge.example:3478; repeatable
+                                   [SHOAL_STUN_URLS, comma-separated]
+  --turn-url <url>                 TURN server handed to viewers with short-lived credentials, e.g.
+                                   turn:edge.example:3478?transport=udp; repeatable [SHOAL_TURN_URLS]
+  --turn-secret <text>             coturn's static-auth-secret, signs the TURN credentials [SHOAL_TURN_SECRET]
+  --turn-ttl <s>                   lifetime of TURN credentials [SHOAL_TURN_TTL] (default 3600)
+  --nat-aware-matching <on|off>    stop pairing peers that failed to connect [SHOAL_NAT_AWARE_MATCHING] (default on)
   --log-level <level>              trace, debug, info, warn, error or silent [SHOAL_LOG_LEVEL] (default info)
   -h, --help                       show this help
 
@@ -90,6 +97,7 @@ const NUMBER_FLAGS = {
   'stats-reports-burst': ['SHOAL_STATS_REPORTS_BURST', 'statsReportsBurst'],
   'stats-address-reports-per-second': ['SHOAL_STATS_ADDRESS_REPORTS_PER_SECOND', 'statsAddressReportsPerSecond'],
   'stats-address-reports-burst': ['SHOAL_STATS_ADDRESS_REPORTS_BURST', 'statsAddressReportsBurst'],
+  'turn-ttl': ['SHOAL_TURN_TTL', 'turnTtlSeconds'],
 } as const satisfies Record<string, readonly [string, keyof EdgeOptions]>;
 
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
@@ -122,6 +130,10 @@ export function parseEdgeCli(argv: readonly string[], env: NodeJS.ProcessEnv): E
       'trusted-proxies': { type: 'string' },
       'allowed-origins': { type: 'string' },
       'log-level': { type: 'string' },
+      'stun-url': { type: 'string', multiple: true },
+      'turn-url': { type: 'string', multiple: true },
+      'turn-secret': { type: 'string' },
+      'nat-aware-matching': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       ...numberOptions,
     },
@@ -158,6 +170,17 @@ export function parseEdgeCli(argv: readonly string[], env: NodeJS.ProcessEnv): E
   if (proxies) edge.trustedProxies = proxies;
   const origins = list(values['allowed-origins'] ?? env.SHOAL_ALLOWED_ORIGINS);
   if (origins) edge.allowedOrigins = origins;
+  const stun = values['stun-url'] ?? list(env.SHOAL_STUN_URLS);
+  if (stun && stun.length > 0) edge.stunUrls = stun;
+  const turn = values['turn-url'] ?? list(env.SHOAL_TURN_URLS);
+  if (turn && turn.length > 0) edge.turnUrls = turn;
+  const secret = values['turn-secret'] ?? env.SHOAL_TURN_SECRET;
+  if (secret) edge.turnSecret = secret;
+  const natAware = values['nat-aware-matching'] ?? env.SHOAL_NAT_AWARE_MATCHING;
+  if (natAware !== undefined && natAware !== '') {
+    if (natAware !== 'on' && natAware !== 'off') throw new Error(`--nat-aware-matching takes on or off, got ${JSON.stringify(natAware)}`);
+    edge.natAwareMatching = natAware === 'on';
+  }
   return {
     help: values.help ?? false,
     port,

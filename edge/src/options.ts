@@ -86,6 +86,19 @@ export interface EdgeOptions {
   statsAddressReportsBurst: number;
   /** Distinct stream labels on player metrics; more streams report as `other`. @default 100 */
   maxStreamLabels: number;
+  /** STUN servers handed to every tracker connection (`stun:host:3478`), for viewers behind NATs. @default [] */
+  stunUrls: readonly string[];
+  /** TURN servers handed out with short-lived credentials (`turn:host:3478?transport=udp`); needs `turnSecret`. @default [] */
+  turnUrls: readonly string[];
+  /** coturn's `static-auth-secret`, to sign TURN credentials (TURN REST API). @default undefined */
+  turnSecret: string | undefined;
+  /** Lifetime of the TURN credentials handed out, in seconds. @default 3600 */
+  turnTtlSeconds: number;
+  /**
+   * Match peers by reachability: no more offers between two peers that failed to connect, and hard-to-reach
+   * peers (every attempt failed) paired with reachable ones first. Off: nearby matching only. @default true
+   */
+  natAwareMatching: boolean;
 }
 
 export const DEFAULT_EDGE_OPTIONS: Readonly<EdgeOptions> = {
@@ -129,6 +142,11 @@ export const DEFAULT_EDGE_OPTIONS: Readonly<EdgeOptions> = {
   statsAddressReportsPerSecond: 500,
   statsAddressReportsBurst: 2500,
   maxStreamLabels: 100,
+  stunUrls: [],
+  turnUrls: [],
+  turnSecret: undefined,
+  turnTtlSeconds: 3600,
+  natAwareMatching: true,
 };
 
 function positive(name: keyof EdgeOptions, value: number, integer = true): void {
@@ -163,6 +181,7 @@ export function resolveEdgeOptions(options: Partial<EdgeOptions> = {}): EdgeOpti
     'statsReportsBurst',
     'statsAddressReportsBurst',
     'maxStreamLabels',
+    'turnTtlSeconds',
   ] as const) {
     positive(name, merged[name]);
   }
@@ -194,5 +213,9 @@ export function resolveEdgeOptions(options: Partial<EdgeOptions> = {}): EdgeOpti
   if (merged.redisUrl !== undefined && !/^rediss?:\/\//.test(merged.redisUrl)) {
     throw new RangeError(`redisUrl must start with redis:// or rediss://, got ${merged.redisUrl}`);
   }
+  for (const url of merged.stunUrls) if (!/^stuns?:[^\s]+$/.test(url)) throw new RangeError(`stunUrls must start with stun: or stuns:, got ${url}`);
+  for (const url of merged.turnUrls) if (!/^turns?:[^\s]+$/.test(url)) throw new RangeError(`turnUrls must start with turn: or turns:, got ${url}`);
+  if (merged.turnUrls.length > 0 && !merged.turnSecret) throw new RangeError('turnUrls need turnSecret (coturn static-auth-secret)');
+  if (merged.stunUrls.length + merged.turnUrls.length > 8) throw new RangeError('at most 8 STUN and TURN URLs');
   return merged;
 }

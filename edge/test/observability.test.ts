@@ -62,6 +62,9 @@ describe('Prometheus and Grafana files', () => {
     expect(config.stdout + config.stderr).toContain('SUCCESS');
     const rules = await run('promtool', ['check', 'rules', join(GRAFANA, 'prometheus/rules.yml')]);
     expect(rules.stdout + rules.stderr).toMatch(/SUCCESS: \d+ rules found/);
+    // Rule unit tests: relayed peer bytes count in the total, not as offload.
+    const tests = await run('promtool', ['test', 'rules', join(GRAFANA, 'prometheus/rules.test.yml')]);
+    expect(tests.stdout + tests.stderr).toContain('SUCCESS');
   });
 
   it('name only metrics that the running origin and edge export', async () => {

@@ -57,6 +57,7 @@ async function value(series: string): Promise<number> {
 }
 
 describe('stats ingest', () => {
+
   it('counts a report by its deltas, once, however often it is replayed', async () => {
     for (let i = 0; i < 3; i++) {
       const res = await post(report());
@@ -155,5 +156,15 @@ describe('stats ingest', () => {
     const other = await post(report(), { Origin: 'https://evil.example' });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
     expect((await fetch(url)).status).toBe(405);
+  });
+});
+
+describe('stats ingest, relayed bytes', () => {
+  it('counts bytes relayed through TURN apart from direct peer bytes', async () => {
+    const series = (source: string) => value(`shoal_player_bytes_total{source="${source}",stream="live/demo"}`);
+    const [p2pBefore, relayBefore] = [await series('p2p'), await series('p2p_relay')];
+    expect((await post(report({ session: 'relay-session-1', p2pBytes: 4000, p2pRelayBytes: 2500 }))).status).toBe(202);
+    expect((await series('p2p')) - p2pBefore).toBe(1500);
+    expect((await series('p2p_relay')) - relayBefore).toBe(2500);
   });
 });

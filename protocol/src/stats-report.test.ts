@@ -23,6 +23,7 @@ describe('validateStatsReport', () => {
     delete withoutStartup.startupMs;
     expect(validateStatsReport(withoutStartup).ok).toBe(true);
     expect(validateStatsReport({ ...good, connectionsCreated: 12, connectionsFailed: 3, connectionsOpen: 5 }).ok).toBe(true);
+    expect(validateStatsReport({ ...good, p2pRelayBytes: good.p2pBytes }).ok).toBe(true);
   });
 
   it.each([
@@ -45,6 +46,8 @@ describe('validateStatsReport', () => {
     ['a missing seq', { ...good, seq: undefined }],
     ['a negative connection count', { ...good, connectionsCreated: -1 }],
     ['absurd open connections', { ...good, connectionsOpen: 5000 }],
+    ['more relayed bytes than peer bytes', { ...good, p2pRelayBytes: good.p2pBytes + 1 }],
+    ['negative relayed bytes', { ...good, p2pRelayBytes: -1 }],
   ])('refuses %s', (_name, value) => {
     const result = validateStatsReport(value);
     expect(result.ok).toBe(false);

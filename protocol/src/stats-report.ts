@@ -11,7 +11,8 @@
  * | `stream` | string ≤ 256 | the stream's playlist URL path (no query), as the edge publishes it |
  * | `intervalMs` | integer 0–600000 | time the deltas cover |
  * | `httpBytes` | integer ≥ 0 | segment bytes fetched over HTTP in the interval |
- * | `p2pBytes` | integer ≥ 0 | segment bytes received from peers (verified) in the interval |
+ * | `p2pBytes` | integer ≥ 0 | segment bytes received from peers (verified) in the interval, relayed ones included |
+ * | `p2pRelayBytes` | integer 0–`p2pBytes`, optional | the part of `p2pBytes` that came over TURN-relayed connections (server egress, not offload); absent means 0 |
  * | `uploadBytes` | integer ≥ 0 | bytes sent to peers in the interval |
  * | `stalls` | integer ≥ 0 | playback stalls that began in the interval |
  * | `stallMs` | integer ≥ 0 | time spent stalled in the interval |
@@ -35,6 +36,7 @@ export interface StatsReport {
   readonly intervalMs: number;
   readonly httpBytes: number;
   readonly p2pBytes: number;
+  readonly p2pRelayBytes?: number;
   readonly uploadBytes: number;
   readonly stalls: number;
   readonly stallMs: number;
@@ -48,7 +50,7 @@ export interface StatsReport {
 export type StatsReportValidation = { readonly ok: true; readonly report: StatsReport } | { readonly ok: false; readonly error: string };
 
 const SESSION = /^[A-Za-z0-9_-]{8,64}$/;
-const FIELDS = new Set(['v', 'session', 'seq', 'stream', 'intervalMs', 'httpBytes', 'p2pBytes', 'uploadBytes', 'stalls', 'stallMs', 'peers', 'startupMs', 'connectionsCreated', 'connectionsFailed', 'connectionsOpen']);
+const FIELDS = new Set(['v', 'session', 'seq', 'stream', 'intervalMs', 'httpBytes', 'p2pBytes', 'uploadBytes', 'stalls', 'stallMs', 'peers', 'startupMs', 'p2pRelayBytes', 'connectionsCreated', 'connectionsFailed', 'connectionsOpen']);
 
 function isCount(value: unknown, max: number): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= max;
@@ -70,6 +72,9 @@ export function validateStatsReport(value: unknown): StatsReportValidation {
   const maxBytes = Math.ceil(((report.intervalMs as number) / 1000 + 1) * MAX_PLAYER_BYTES_PER_SECOND);
   for (const field of ['httpBytes', 'p2pBytes', 'uploadBytes'] as const) {
     if (!isCount(report[field], maxBytes)) return { ok: false, error: `${field} must be 0-${maxBytes} for this interval` };
+  }
+  if (report.p2pRelayBytes !== undefined && !isCount(report.p2pRelayBytes, report.p2pBytes as number)) {
+    return { ok: false, error: 'p2pRelayBytes must be 0-p2pBytes' };
   }
   if (!isCount(report.stalls, 10_000)) return { ok: false, error: 'stalls must be 0-10000' };
   if (!isCount(report.stallMs, (report.intervalMs as number) + 1000)) return { ok: false, error: 'stallMs cannot exceed the interval' };

@@ -1,4 +1,4 @@
-import type { SessionDescription, ShoalAnnounceExtension, TrackerEvent, TrackerOffer } from './tracker-messages.js';
+import type { SessionDescription, ShoalAnnounceExtension, ShoalAnnounceReplyExtension, TrackerEvent, TrackerOffer } from './tracker-messages.js';
 
 /**
  * Serializers for both directions. The tracker-side ones build the JSON text directly (ids and SDPs are the
@@ -13,9 +13,18 @@ function description(kind: 'offer' | 'answer', sdp: string): string {
   return `{"type":"${kind}","sdp":${JSON.stringify(sdp)}}`;
 }
 
-/** Announce reply. `infoHashJson` is `jsonString(info_hash)`. */
-export function formatAnnounceReply(infoHashJson: string, interval: number, complete: number, incomplete: number): string {
-  return `{"action":"announce","info_hash":${infoHashJson},"interval":${interval},"complete":${complete},"incomplete":${incomplete}}`;
+/**
+ * Announce reply. `infoHashJson` is `jsonString(info_hash)`; `shoalJson`, when given, is the serialized
+ * {@link ShoalAnnounceReplyExtension} (see `formatAnnounceReplyExtension`), computed once per connection.
+ */
+export function formatAnnounceReply(infoHashJson: string, interval: number, complete: number, incomplete: number, shoalJson?: string): string {
+  const shoal = shoalJson === undefined ? '' : `,"shoal":${shoalJson}`;
+  return `{"action":"announce","info_hash":${infoHashJson},"interval":${interval},"complete":${complete},"incomplete":${incomplete}${shoal}}`;
+}
+
+/** The `shoal` object of an announce reply, as JSON. */
+export function formatAnnounceReplyExtension(extension: ShoalAnnounceReplyExtension): string {
+  return JSON.stringify(extension);
 }
 
 /** An offer relayed to another peer; `peerIdJson` is the offerer's. */

@@ -15,7 +15,10 @@
  * - **scrape**: `{ action: 'scrape', info_hash: id | id[] }` asks for swarm sizes.
  *
  * Tracker → client
- * - announce reply: `{ action: 'announce', info_hash, interval, complete, incomplete }`
+ * - announce reply: `{ action: 'announce', info_hash, interval, complete, incomplete, shoal? }`. A Shoal edge adds
+ *   `shoal: { iceServers: [{ urls, username?, credential? }] }` ({@link ShoalAnnounceReplyExtension}): the STUN
+ *   and TURN servers this connection's peer connections should use, TURN credentials in coturn's shared-secret
+ *   form. Plain WebTorrent clients ignore the field.
  * - relayed offer: `{ action: 'announce', info_hash, peer_id, offer_id, offer }` (peer_id = the offerer)
  * - relayed answer: `{ action: 'announce', info_hash, peer_id, offer_id, answer }` (peer_id = the answerer)
  * - scrape reply: `{ action: 'scrape', files: { [info_hash]: { complete, incomplete, downloaded } } }`
@@ -61,6 +64,36 @@ export interface ShoalAnnounceExtension {
   readonly playing?: boolean;
   /** Bitrate of the rendition being played, in bit/s (positive integer). Informational: each rendition is its own swarm. */
   readonly bitrate?: number;
+  /**
+   * This peer's connection outcomes in the swarm since it joined: peer connections whose data channel opened
+   * (`ok`) and attempts that failed after an answer was exchanged (`failed`, ICE found no path). The tracker
+   * uses them to tell easy-to-reach peers from hard-to-reach ones (e.g. behind symmetric NATs). Integers ≥ 0.
+   */
+  readonly reach?: { readonly ok: number; readonly failed: number };
+  /**
+   * Peers this peer recently failed to connect to (peer ids, at most {@link MAX_FAILED_PEERS}); the tracker stops
+   * pairing the two.
+   */
+  readonly failedPeers?: readonly string[];
+}
+
+/** Most peer ids an announce may list in `shoal.failedPeers`. */
+export const MAX_FAILED_PEERS = 32;
+
+/** One ICE server as `RTCIceServer` takes it. */
+export interface IceServerEntry {
+  readonly urls: string | readonly string[];
+  readonly username?: string;
+  readonly credential?: string;
+}
+
+/** Most ICE servers accepted in one announce reply. */
+export const MAX_ICE_SERVERS = 8;
+
+/** The `shoal` object a Shoal edge adds to its announce replies. */
+export interface ShoalAnnounceReplyExtension {
+  /** STUN/TURN servers for this tracker connection; TURN entries carry short-lived credentials. */
+  readonly iceServers?: readonly IceServerEntry[];
 }
 
 /** What a client may send; validated by `parseTrackerRequest`. */
@@ -101,6 +134,8 @@ export interface AnnounceReply {
   readonly interval: number | undefined;
   readonly complete: number;
   readonly incomplete: number;
+  /** ICE servers the tracker handed out (Shoal extension); undefined when the reply carries none. */
+  readonly iceServers: readonly IceServerEntry[] | undefined;
 }
 
 export interface RelayedOffer {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   formatAnnounce,
   formatAnnounceReply,
+  formatAnnounceReplyExtension,
   formatAnswer,
   formatFailure,
   formatRelayedAnswer,
@@ -101,6 +102,28 @@ describe('parseTrackerRequest', () => {
     }
   });
 
+  it('reads connection outcomes in the extension and refuses malformed ones', () => {
+    const announce = (shoal: unknown): TrackerParseResult =>
+      parseTrackerRequest(JSON.stringify({ action: 'announce', info_hash: INFO_HASH, peer_id: PEER_A, shoal }));
+    const ok = announce({ v: 1, reach: { ok: 2, failed: 5 }, failedPeers: [PEER_B] });
+    expect(ok.ok && ok.request.kind === 'announce' && ok.request.extension).toEqual({ v: 1, reach: { ok: 2, failed: 5 }, failedPeers: [PEER_B] });
+    const tooMany = Array.from({ length: 33 }, () => PEER_B);
+    for (const bad of [{ reach: { ok: -1, failed: 0 } }, { reach: { ok: 1 } }, { reach: 3 }, { failedPeers: ['short'] }, { failedPeers: PEER_B }, { failedPeers: tooMany }]) {
+      expect(reason(announce(bad))).toBe('bad_extension');
+    }
+  });
+
+  it('reads the ICE servers of a Shoal announce reply and ignores a malformed list', () => {
+    const ih = jsonString(INFO_HASH);
+    const servers = [{ urls: 'stun:edge.example:3478' }, { urls: ['turn:edge.example:3478?transport=udp'], username: '1700000000:abc', credential: 'c2VjcmV0' }];
+    const reply = parseTrackerReply(formatAnnounceReply(ih, 60, 1, 2, formatAnnounceReplyExtension({ iceServers: servers })));
+    expect(reply).toEqual({ kind: 'announce-reply', infoHash: INFO_HASH, interval: 60, complete: 1, incomplete: 2, iceServers: servers });
+    for (const bad of [{ iceServers: 'stun:x' }, { iceServers: [{ urls: 'http://x' }] }, { iceServers: [{ urls: [] }] }, { iceServers: [{ urls: 'stun:x', username: 5 }] }]) {
+      const parsed = parseTrackerReply(formatAnnounceReply(ih, 60, 1, 2, JSON.stringify(bad)));
+      expect(parsed).toMatchObject({ kind: 'announce-reply', complete: 1, iceServers: undefined });
+    }
+  });
+
   it.each([
     ['not JSON', '{"action":', 'bad_json'],
     ['an array', '[1,2]', 'bad_json'],
@@ -186,7 +209,7 @@ describe('formatters', () => {
       request: { kind: 'announce', event: 'started', numwant: 1, offers: [{ offer_id: OFFER_ID }], extension: { v: 1, position: 12.5 } },
     });
     const ih = jsonString(INFO_HASH);
-    expect(parseTrackerReply(formatAnnounceReply(ih, 60, 1, 2))).toEqual({ kind: 'announce-reply', infoHash: INFO_HASH, interval: 60, complete: 1, incomplete: 2 });
+    expect(parseTrackerReply(formatAnnounceReply(ih, 60, 1, 2))).toEqual({ kind: 'announce-reply', infoHash: INFO_HASH, interval: 60, complete: 1, incomplete: 2, iceServers: undefined });
     expect(parseTrackerReply(formatRelayedOffer(ih, jsonString(PEER_A), OFFER_ID, SDP))).toEqual({
       kind: 'offer',
       infoHash: INFO_HASH,

@@ -1,6 +1,9 @@
 import { isTrackerId } from './tracker-ids.js';
 import {
   DEFAULT_TRACKER_PARSE_LIMITS,
+  MAX_FAILED_PEERS,
+  MAX_ICE_SERVERS,
+  type IceServerEntry,
   TRACKER_PARSE_ERRORS,
   type SessionDescription,
   type ShoalAnnounceExtension,
@@ -58,16 +61,21 @@ function isCount(value: unknown): value is number {
 function parseExtension(value: unknown): ShoalAnnounceExtension | undefined | null {
   if (value === undefined) return undefined;
   if (!isObject(value)) return null;
-  const { v, position, playing, bitrate } = value;
+  const { v, position, playing, bitrate, reach, failedPeers } = value;
   if (v !== undefined && v !== 1) return null;
   if (position !== undefined && !(typeof position === 'number' && Number.isFinite(position) && position >= 0)) return null;
   if (playing !== undefined && typeof playing !== 'boolean') return null;
   if (bitrate !== undefined && !(Number.isInteger(bitrate) && (bitrate as number) > 0 && (bitrate as number) <= 1e10)) return null;
-  const out: { v?: 1; position?: number; playing?: boolean; bitrate?: number } = {};
+  const wholeCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+  if (reach !== undefined && !(isObject(reach) && wholeCount(reach.ok) && wholeCount(reach.failed))) return null;
+  if (failedPeers !== undefined && !(Array.isArray(failedPeers) && failedPeers.length <= MAX_FAILED_PEERS && failedPeers.every(isTrackerId))) return null;
+  const out: { v?: 1; position?: number; playing?: boolean; bitrate?: number; reach?: { ok: number; failed: number }; failedPeers?: string[] } = {};
   if (v !== undefined) out.v = 1;
   if (position !== undefined) out.position = position;
   if (playing !== undefined) out.playing = playing;
   if (bitrate !== undefined) out.bitrate = bitrate as number;
+  if (reach !== undefined) out.reach = { ok: reach.ok as number, failed: reach.failed as number };
+  if (failedPeers !== undefined) out.failedPeers = failedPeers as string[];
   return out;
 }
 
@@ -149,6 +157,31 @@ export function parseTrackerRequest(text: string, limits: TrackerParseLimits = D
   };
 }
 
+const ICE_URL = /^(stun|stuns|turn|turns):[^\s]{1,512}$/;
+
+/**
+ * The ICE servers of a Shoal announce reply (`shoal.iceServers`); undefined when absent or malformed, so a
+ * bad extension never breaks the announce itself.
+ */
+function parseIceServers(value: unknown): readonly IceServerEntry[] | undefined {
+  if (!isObject(value) || !Array.isArray(value.iceServers) || value.iceServers.length > MAX_ICE_SERVERS) return undefined;
+  const servers: IceServerEntry[] = [];
+  for (const item of value.iceServers as unknown[]) {
+    if (!isObject(item)) return undefined;
+    const urls = typeof item.urls === 'string' ? [item.urls] : item.urls;
+    if (!Array.isArray(urls) || urls.length === 0 || urls.length > 8 || !urls.every((u) => typeof u === 'string' && ICE_URL.test(u))) return undefined;
+    const { username, credential } = item;
+    if (username !== undefined && !(typeof username === 'string' && username.length <= 512)) return undefined;
+    if (credential !== undefined && !(typeof credential === 'string' && credential.length <= 512)) return undefined;
+    servers.push({
+      urls: typeof item.urls === 'string' ? item.urls : (urls as string[]),
+      ...(username !== undefined ? { username } : {}),
+      ...(credential !== undefined ? { credential } : {}),
+    });
+  }
+  return servers;
+}
+
 function count(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : 0;
 }
@@ -195,5 +228,12 @@ export function parseTrackerReply(text: string, maxSdpLength = DEFAULT_TRACKER_P
     return answer && { kind: 'answer', infoHash, peerId: message.peer_id, offerId: message.offer_id, answer };
   }
   const interval = typeof message.interval === 'number' && message.interval > 0 ? message.interval : undefined;
-  return { kind: 'announce-reply', infoHash, interval, complete: count(message.complete), incomplete: count(message.incomplete) };
+  return {
+    kind: 'announce-reply',
+    infoHash,
+    interval,
+    complete: count(message.complete),
+    incomplete: count(message.incomplete),
+    iceServers: parseIceServers(message.shoal),
+  };
 }

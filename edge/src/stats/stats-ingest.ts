@@ -69,9 +69,10 @@ export class StatsIngest implements EdgeModule {
     this.sessions = new LRUCache<string, Session>({ max: 200_000, ttl: options.sessionTtlMs, ttlAutopurge: false });
     this.reports = new Counter({ name: 'shoal_player_reports_total', help: 'Player stats reports received, by result', labelNames: ['result'] as const, registers: [registry] });
     for (const result of REPORT_RESULTS) this.reports.labels(result).inc(0);
-    this.bytes = new Counter({ name: 'shoal_player_bytes_total', help: 'Segment bytes players received, by source (http, p2p)', labelNames: ['source', 'stream'] as const, registers: [registry] });
+    this.bytes = new Counter({ name: 'shoal_player_bytes_total', help: 'Segment bytes players received, by source (http; p2p: directly from peers; p2p_relay: from peers through a TURN relay, server egress)', labelNames: ['source', 'stream'] as const, registers: [registry] });
     this.bytes.labels('http', 'other').inc(0);
     this.bytes.labels('p2p', 'other').inc(0);
+    this.bytes.labels('p2p_relay', 'other').inc(0);
     this.uploads = new Counter({ name: 'shoal_player_upload_bytes_total', help: 'Bytes players sent to peers', labelNames: ['stream'] as const, registers: [registry] });
     this.connections = new Counter({
       name: 'shoal_player_peer_connections_total',
@@ -189,7 +190,10 @@ export class StatsIngest implements EdgeModule {
     const stream = this.streams.label(report.stream);
     this.sessions.set(report.session, { lastSeq: report.seq, stream, peers: report.peers });
     this.bytes.labels('http', stream).inc(report.httpBytes);
-    this.bytes.labels('p2p', stream).inc(report.p2pBytes);
+    // Relayed peer bytes crossed the TURN server: counted apart, so the offload ratio (p2p over all) leaves them out.
+    const relayed = report.p2pRelayBytes ?? 0;
+    this.bytes.labels('p2p', stream).inc(report.p2pBytes - relayed);
+    this.bytes.labels('p2p_relay', stream).inc(relayed);
     this.uploads.labels(stream).inc(report.uploadBytes);
     this.stalls.labels(stream).inc(report.stalls);
     this.connections.labels('created', stream).inc(report.connectionsCreated ?? 0);

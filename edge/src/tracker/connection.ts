@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
+import type { ConnectionIceServers } from './ice-servers.js';
 import { initialRate, type RateState } from './rate-limit.js';
 import type { SwarmMember } from './swarm.js';
 
@@ -31,6 +32,8 @@ export class TrackerConnection {
   closed = false;
   /** Whether `socket` is corked until the end of this event-loop turn. */
   corked = false;
+  /** This connection's TURN credentials, made at its first announce when the edge hands out TURN. */
+  ice: ConnectionIceServers | undefined;
   /** offer_id → who offered it to whom and when, for offers relayed here; created on the first offer. */
   private pending: Map<string, PendingOffer> | undefined;
 

@@ -43,8 +43,9 @@ export function positionDistance(a: PeerProfile, b: PeerProfile, now: number): n
 
 /**
  * Orders candidates for receiving the announcer's offers and keeps the best `want`: nearest network tier first
- * (same /24 or /48 > same ASN > same country > same edge region > anyone), then nearest playback position,
- * then a random draw. Pure: the same inputs and the same `random` give the same answer.
+ * (same /24 or /48 > same ASN > same country > same edge region > anyone), then the pair's reachability
+ * penalty when `penaltyOf` is given (see `pairPenalty`: pairs likely to connect first), then nearest playback
+ * position, then a random draw. Pure: the same inputs and the same `random` give the same answer.
  *
  * @example
  * const targets = rankCandidates(me.profile, candidates, offers.length, Date.now(), Math.random);
@@ -55,15 +56,17 @@ export function rankCandidates<T extends { readonly profile: PeerProfile }>(
   want: number,
   now: number,
   random: () => number,
+  penaltyOf?: (candidate: T) => number,
 ): T[] {
   if (want <= 0 || candidates.length === 0) return [];
   const keyed = candidates.map((candidate) => ({
     candidate,
     tier: closeness(announcer, candidate.profile),
+    penalty: penaltyOf ? penaltyOf(candidate) : 0,
     distance: positionDistance(announcer, candidate.profile, now),
     draw: random(),
   }));
-  keyed.sort((a, b) => a.tier - b.tier || (a.distance === b.distance ? 0 : a.distance < b.distance ? -1 : 1) || a.draw - b.draw);
+  keyed.sort((a, b) => a.tier - b.tier || a.penalty - b.penalty || (a.distance === b.distance ? 0 : a.distance < b.distance ? -1 : 1) || a.draw - b.draw);
   const out: T[] = new Array<T>(Math.min(want, keyed.length));
   for (let i = 0; i < out.length; i++) out[i] = keyed[i]!.candidate;
   return out;

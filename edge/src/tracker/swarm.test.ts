@@ -120,4 +120,24 @@ describe('Swarm', () => {
     // One draw per sampled member plus one per ranked candidate: 2 × 30, never 50,000.
     expect(draws).toBeLessThanOrEqual(2 * 30);
   });
+
+  it('with NAT-aware matching, skips pairs that failed and prefers peers that connect for a hard-to-reach one', () => {
+    const swarm = new Swarm<string>(IH);
+    const me = local('n1');
+    const failedWithMe = local('n2');
+    const hard = local('n3');
+    const reachable = local('n4');
+    for (const m of [me, failedWithMe, hard, reachable]) swarm.add(m);
+    me.reach = { ok: 0, failed: 3, failedWith: new Set([failedWithMe.peerId]) };
+    hard.reach = { ok: 0, failed: 4, failedWith: new Set() };
+    reachable.reach = { ok: 2, failed: 0, failedWith: new Set() };
+    for (let i = 0; i < 20; i++) {
+      expect(swarm.pickTargets(me, 3, 0, Math.random, true)).toEqual([reachable, hard]);
+    }
+    // Without it, every member is a target, in any order.
+    expect(new Set(swarm.pickTargets(me, 3, 0, Math.random))).toEqual(new Set([failedWithMe, hard, reachable]));
+    // A failure reported by the other side counts too.
+    failedWithMe.reach = { ok: 1, failed: 1, failedWith: new Set([reachable.peerId]) };
+    expect(swarm.pickTargets(reachable, 3, 0, Math.random, true)).not.toContain(failedWithMe);
+  });
 });

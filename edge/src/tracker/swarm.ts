@@ -1,6 +1,7 @@
 import { jsonString } from '@shoal/protocol';
 import { Bucket, type Slotted } from './bucket.js';
 import { rankCandidates, type PeerProfile } from './ranking.js';
+import { pairFailed, pairPenalty, type Reachability } from './reachability.js';
 
 const TIER_ALL = 0;
 const TIER_NETWORK = 1;
@@ -20,6 +21,8 @@ export interface SwarmMember<C> extends Slotted {
   complete: boolean;
   /** Tracker clock (ms) of the last announce (local) or membership update (remote). */
   lastSeen: number;
+  /** Connection outcomes the peer reported (local members of Shoal clients only). */
+  reach: Reachability | undefined;
 }
 
 export function createMember<C>(
@@ -39,6 +42,7 @@ export function createMember<C>(
     profile,
     complete,
     lastSeen: now,
+    reach: undefined,
     slots: [-1, -1, -1, -1, -1],
   };
 }
@@ -142,8 +146,10 @@ export class Swarm<C> {
    * Walks the locality tiers from nearest, sampling a bounded number of members from each, and stops at the
    * first tier that yields enough: O(want) whatever the swarm size. Within a large tier the nearest playback
    * positions are found among a random sample of 3 × want (at least 16) members, not the whole tier.
+   * With `natAware`, members the announcer failed to connect to are skipped, and pairs likely to connect
+   * are preferred within a tier (see `reachability.ts`).
    */
-  pickTargets(announcer: SwarmMember<C>, want: number, now: number, random: () => number): SwarmMember<C>[] {
+  pickTargets(announcer: SwarmMember<C>, want: number, now: number, random: () => number, natAware = false): SwarmMember<C>[] {
     if (want <= 0 || this.all.size <= 1) return [];
     const profile = announcer.profile;
     const sampleSize = Math.max(want * OVERSAMPLE, MIN_SAMPLE);
@@ -152,6 +158,7 @@ export class Swarm<C> {
     const take = (member: SwarmMember<C>): void => {
       if (seen.has(member)) return;
       seen.add(member);
+      if (natAware && pairFailed(announcer.peerId, announcer.reach, member.peerId, member.reach)) return;
       candidates.push(member);
     };
     const tiers = [
@@ -166,7 +173,7 @@ export class Swarm<C> {
       bucket.sample(sampleSize, random, take);
       if (candidates.length >= want) break;
     }
-    return rankCandidates(profile, candidates, want, now, random);
+    return rankCandidates(profile, candidates, want, now, random, natAware ? (member) => pairPenalty(announcer.reach, member.reach) : undefined);
   }
 
   private index(member: SwarmMember<C>): void {

@@ -23,6 +23,8 @@ import { TRACKER_REJECTIONS, type TrackerRejectReason } from '../errors.js';
 import type { EdgeOptions } from '../options.js';
 import { clientAddress, networkKey, trustedProxyList } from './client-address.js';
 import { TrackerConnection, type Locality } from './connection.js';
+import { ConnectionIceServers } from './ice-servers.js';
+import { updateReachability } from './reachability.js';
 import type { GeoLookup } from './geo.js';
 import { RATE_VERDICTS, takeToken } from './rate-limit.js';
 import type { PeerProfile } from './ranking.js';
@@ -96,6 +98,8 @@ export class Tracker implements ClusterSink {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly sweepTimer: NodeJS.Timeout;
+  /** STUN-only extension, the same for every connection; TURN credentials are made per connection. */
+  private readonly sharedIce: ConnectionIceServers | undefined;
   private remotePeers = 0;
   /** Connections whose socket is corked until the flush at the end of this event-loop turn. */
   private readonly corked: TrackerConnection[] = [];
@@ -134,6 +138,7 @@ export class Tracker implements ClusterSink {
       clientTracking: false,
       maxPayload: options.maxFrameBytes,
     });
+    this.sharedIce = options.turnUrls.length === 0 && options.stunUrls.length > 0 ? new ConnectionIceServers(options) : undefined;
     this.sweepTimer = setInterval(() => this.sweep(), options.pingIntervalMs);
     this.sweepTimer.unref();
   }
@@ -291,6 +296,7 @@ export class Tracker implements ClusterSink {
     } else {
       swarm!.refresh(member, profile, complete, now);
     }
+    member.reach = updateReachability(member.reach, request.extension?.reach, request.extension?.failedPeers);
     const target = swarm!;
     if (this.cluster) {
       this.stats.clusterOut.member++;
@@ -309,15 +315,23 @@ export class Tracker implements ClusterSink {
   }
 
   private replyAndRelay(connection: TrackerConnection, swarm: Swarm<TrackerConnection>, member: Member, request: AnnounceRequest, now: number): void {
-    this.send(connection, formatAnnounceReply(swarm.infoHashJson, this.options.announceIntervalSeconds, swarm.complete, swarm.incomplete));
+    this.send(connection, formatAnnounceReply(swarm.infoHashJson, this.options.announceIntervalSeconds, swarm.complete, swarm.incomplete, this.iceExtension(connection, now)));
     this.stats.out.announce++;
     if (request.offers.length > 0) this.relayOffers(swarm, member, request, now);
+  }
+
+  /** The ICE servers this connection should use, as the announce reply's `shoal` JSON; undefined when none are configured. */
+  private iceExtension(connection: TrackerConnection, now: number): string | undefined {
+    if (this.sharedIce) return this.sharedIce.extensionJson(now);
+    if (this.options.turnUrls.length === 0) return undefined;
+    connection.ice ??= new ConnectionIceServers(this.options);
+    return connection.ice.extensionJson(now);
   }
 
   private relayOffers(swarm: Swarm<TrackerConnection>, member: Member, request: AnnounceRequest, now: number): void {
     const offers = request.offers;
     const want = Math.min(offers.length, request.numwant ?? offers.length);
-    const peers = swarm.pickTargets(member, want, now, this.random);
+    const peers = swarm.pickTargets(member, want, now, this.random, this.options.natAwareMatching);
     for (let i = 0; i < peers.length; i++) {
       const peer = peers[i]!;
       const offer = offers[i]!;

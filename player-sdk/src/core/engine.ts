@@ -1,4 +1,7 @@
 import { TrackerClient } from '../p2p/tracker-client.js';
+import { ConnectionOutcomes } from './connection-outcomes.js';
+import { keepsConnection } from './glare.js';
+import type { PathType } from './ice-path.js';
 import { ShoalError } from './errors.js';
 import { TypedEmitter } from './event-emitter.js';
 import type { FetchLike } from './http-loader.js';
@@ -20,12 +23,21 @@ const MAX_BANNED_PEERS = 4096;
 export interface EngineStats {
   /** Segment bytes fetched over HTTP. */
   readonly httpBytes: number;
-  /** Segment bytes received from peers and verified. */
+  /** Segment bytes received from peers and verified (relayed ones included). */
   readonly p2pBytes: number;
+  /**
+   * The part of `p2pBytes` that came over connections relayed by a TURN server: the server sent them, so they
+   * are not offload.
+   */
+  readonly p2pRelayBytes: number;
   /** Bytes sent to peers. */
   readonly uploadBytes: number;
-  /** p2pBytes / (httpBytes + p2pBytes); 0 before any byte. */
+  /** Direct peer bytes / all segment bytes: (p2pBytes − p2pRelayBytes) / (httpBytes + p2pBytes); 0 before any byte. */
   readonly offloadRatio: number;
+  /** Peer connections that connected, by the path of their selected ICE candidate pair (`unknown`: stats said nothing). */
+  readonly connectionPaths: Readonly<Record<PathType | 'unknown', number>>;
+  /** Connection attempts (offer and answer exchanged) that connected and that failed, all swarms together. */
+  readonly connectionAttempts: { readonly ok: number; readonly failed: number };
   /** Peers connected, all swarms together. */
   readonly peers: number;
   readonly stalls: number;
@@ -64,6 +76,7 @@ interface SwarmEntry {
   readonly swarm: Swarm;
   readonly connector: PeerConnector | undefined;
   readonly session: SignalingSession | undefined;
+  readonly outcomes: ConnectionOutcomes | undefined;
   announceTimer: ReturnType<typeof setInterval> | undefined;
 }
 
@@ -96,7 +109,12 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   private readonly banned = new Set<string>();
   private readonly signaling: Signaling | undefined;
   private httpRate: number | undefined;
-  private counters = { httpBytes: 0, p2pBytes: 0, uploadBytes: 0, stalls: 0, stallMs: 0, integrityFailures: 0, faults: 0 };
+  private counters = { httpBytes: 0, p2pBytes: 0, p2pRelayBytes: 0, uploadBytes: 0, stalls: 0, stallMs: 0, integrityFailures: 0, faults: 0 };
+  /**
+   * ICE servers for new connections: the page's, else those the edge handed out (undefined until the first
+   * announce reply says, while offers wait: offers made without them would be useless behind NATs).
+   */
+  private iceServers: RTCIceServer[] | undefined;
   private startupMs: number | undefined;
   private destroyed = false;
 
@@ -118,6 +136,8 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     });
     this.uploadBudget = new UploadBudget(this.options, this.options.now);
     this.signaling = this.options.signaling ?? this.connectTracker();
+    // Only a tracker connection of ours can hand out servers; custom signaling uses what the page gave, or none.
+    this.iceServers = this.options.iceServers ?? (this.signaling instanceof TrackerClient ? undefined : []);
   }
 
   private connectTracker(): Signaling | undefined {
@@ -179,10 +199,12 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
         this.httpRate = this.httpRate === undefined ? rate : this.httpRate * 0.7 + rate * 0.3;
       },
     });
-    swarm.on('segment-loaded', (sequence, bytesFrom, size) => {
+    const outcomes = p2pEnabled ? new ConnectionOutcomes() : undefined;
+    swarm.on('segment-loaded', (sequence, bytesFrom, size, peers) => {
       this.uploadBudget.observeSegment(size.bytes, size.duration);
       this.counters.httpBytes += bytesFrom.http;
       this.counters.p2pBytes += bytesFrom.p2p;
+      if (bytesFrom.p2p > 0 && peers.some((peerId) => outcomes?.pathOf(peerId) === 'relay')) this.counters.p2pRelayBytes += bytesFrom.p2p;
       this.emit('segment-loaded', { swarm: swarm.id, sequence, httpBytes: bytesFrom.http, p2pBytes: bytesFrom.p2p });
     });
     swarm.on('peer-connected', (peerId) => this.emit('peer-connected', { swarm: swarm.id, peerId }));
@@ -192,29 +214,44 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       this.emit('integrity-failure', { swarm: swarm.id, sequence, peers });
     });
 
-    if (!p2pEnabled) {
+    if (!p2pEnabled || !outcomes) {
       if (!verifiable) this.warnOnce(new ShoalError('SHOAL_ERR_NO_WEBCRYPTO'));
       else if (!RTC) this.warnOnce(new Error('WebRTC is not available: HTTP only'));
-      return { swarm, connector: undefined, session: undefined, announceTimer: undefined };
+      return { swarm, connector: undefined, session: undefined, outcomes: undefined, announceTimer: undefined };
     }
     try {
-      return this.connectSwarm(swarm, infoHash, RTC, this.signaling!);
+      return this.connectSwarm(swarm, infoHash, RTC, this.signaling!, outcomes);
     } catch (error) {
       // A fault while joining the swarm costs its P2P, never its playback.
       this.fault('join', error);
+      outcomes.destroy();
       swarm.disableP2p();
-      return { swarm, connector: undefined, session: undefined, announceTimer: undefined };
+      return { swarm, connector: undefined, session: undefined, outcomes: undefined, announceTimer: undefined };
     }
   }
 
-  private connectSwarm(swarm: Swarm, infoHash: { binary: string; hex: string }, RTC: NonNullable<EngineOptions['RTCPeerConnection']>, signaling: Signaling): SwarmEntry {
+  private connectSwarm(
+    swarm: Swarm,
+    infoHash: { binary: string; hex: string },
+    RTC: NonNullable<EngineOptions['RTCPeerConnection']>,
+    signaling: Signaling,
+    watched: ConnectionOutcomes,
+  ): SwarmEntry {
+    /** Per connected peer: whether its connection is the one both ends keep when offers crossed. */
+    const kept = new Map<string, boolean>();
     const connector = new PeerConnector({
       RTCPeerConnection: RTC,
-      iceServers: this.options.iceServers,
+      iceServers: () => this.iceServers ?? [],
+      onAttempt: (peerId, pc) => watched.watch(peerId, pc),
       maxConnecting: this.options.maxConnectingPeers,
       connectTimeoutMs: this.options.connectTimeoutMs,
       accepts: (peerId) => peerId !== this.peerId && !this.banned.has(peerId) && !swarm.hasPeer(peerId) && swarm.peerIds().length < this.options.maxPeers,
-      onChannel: (peerId, channel, close) => {
+      // Crossed offers: the connection both ends agree on replaces the other one, whichever opened first.
+      replaces: (peerId, offeredBySelf) =>
+        swarm.hasPeer(peerId) && !this.banned.has(peerId) && kept.get(peerId) === false && keepsConnection(this.peerId, peerId, offeredBySelf),
+      onChannel: (peerId, channel, close, offeredBySelf) => {
+        if (swarm.hasPeer(peerId)) swarm.disconnect(peerId, 'replaced by the crossed connection both ends keep');
+        kept.set(peerId, keepsConnection(this.peerId, peerId, offeredBySelf));
         const peerChannel = new PeerChannel(channel);
         peerChannel.on('close', close);
         swarm.addPeer(peerId, peerChannel);
@@ -225,6 +262,13 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     const session = signaling.join(infoHash.binary, this.peerId, {
       onConnected: () => announceNow(),
       onSwarmSize: (size) => (members = size),
+      onIceServers: (servers) => {
+        if (this.options.iceServers !== undefined) return;
+        const first = this.iceServers === undefined;
+        this.iceServers = servers ? [...servers] : [];
+        // Offers waited for these servers: make them now rather than an interval later.
+        if (first) this.announceAll();
+      },
       onOffer: (from, offerId, offer) => {
         connector.handleOffer(from, offer).then(
           (answer) => answer && session.answer(from, offerId, answer),
@@ -233,8 +277,17 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       },
       onAnswer: (from, offerId, answer) => connector.handleAnswer(from, offerId, answer).catch((error: unknown) => this.fault('offer', error)),
     });
-    const entry: SwarmEntry = { swarm, connector, session, announceTimer: undefined };
+    swarm.on('peer-disconnected', (peerId) => {
+      watched.forget(peerId);
+      if (!swarm.hasPeer(peerId)) kept.delete(peerId);
+    });
+    const entry: SwarmEntry = { swarm, connector, session, outcomes: watched, announceTimer: undefined };
     const announce = async (): Promise<void> => {
+      if (this.iceServers === undefined) {
+        // Join without offers; the reply brings the ICE servers, and offers follow at once.
+        session.announce([], { v: 1, ...watched.takeExtension() });
+        return;
+      }
       // Offers only for room this player has and for peers it has yet to meet: each costs a connection
       // (and, behind NATs, a TURN allocation) whether anyone answers it or not. Offers in flight do not
       // count as met: the tracker may hand them to peers already connected, who never answer.
@@ -242,15 +295,21 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       const unmet = members === undefined ? Infinity : members - 1 - peers;
       const wanted = Math.min(this.options.offersPerAnnounce, this.options.maxPeers - peers - connector.counts.connecting, unmet);
       const offers = wanted > 0 ? await connector.createOffers(wanted) : [];
-      if (!this.destroyed) session.announce(offers);
+      if (!this.destroyed) session.announce(offers, { v: 1, ...watched.takeExtension() });
     };
     const announceSafely = (): void => void announce().catch((error: unknown) => this.fault('announce', error));
     announceNow = announceSafely;
+    this.announcers.set(entry, announceSafely);
     announceSafely();
     entry.announceTimer = setInterval(announceSafely, this.options.announceIntervalSeconds * 1000);
     return entry;
   }
 
+  private readonly announcers = new Map<SwarmEntry, () => void>();
+
+  private announceAll(): void {
+    for (const announce of this.announcers.values()) announce();
+  }
   private readonly warned = new Set<string>();
 
   /** Emits a warning once per distinct message: a condition of the page, not of each swarm. */
@@ -319,17 +378,25 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   }
 
   getStats(): EngineStats {
-    const { httpBytes, p2pBytes } = this.counters;
+    const { httpBytes, p2pBytes, p2pRelayBytes } = this.counters;
     const connections = { created: 0, open: 0, failed: 0, connecting: 0 };
+    const connectionPaths = { host: 0, srflx: 0, prflx: 0, relay: 0, unknown: 0 };
+    const connectionAttempts = { ok: 0, failed: 0 };
     let uploads = 0;
     for (const entry of this.ready) {
       uploads += entry.swarm.uploadsInProgress();
       const counts = entry.connector?.counts;
       if (counts) for (const key of ['created', 'open', 'failed', 'connecting'] as const) connections[key] += counts[key];
+      if (!entry.outcomes) continue;
+      for (const key of Object.keys(connectionPaths) as (keyof typeof connectionPaths)[]) connectionPaths[key] += entry.outcomes.pathCounts[key];
+      connectionAttempts.ok += entry.outcomes.counts.ok;
+      connectionAttempts.failed += entry.outcomes.counts.failed;
     }
     return {
       ...this.counters,
-      offloadRatio: httpBytes + p2pBytes === 0 ? 0 : p2pBytes / (httpBytes + p2pBytes),
+      offloadRatio: httpBytes + p2pBytes === 0 ? 0 : (p2pBytes - p2pRelayBytes) / (httpBytes + p2pBytes),
+      connectionPaths,
+      connectionAttempts,
       peers: this.peerCount(),
       startupMs: this.startupMs,
       uploadBudget: Math.round(this.uploadBudget.rate),
@@ -349,6 +416,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       entry.then(
         (e) => {
           if (e.announceTimer !== undefined) clearInterval(e.announceTimer);
+          e.outcomes?.destroy();
           e.session?.leave();
           e.connector?.destroy();
           e.swarm.destroy();
@@ -357,6 +425,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       );
     }
     this.swarms.clear();
+    this.announcers.clear();
     this.signaling?.destroy();
     this.store.clear();
     this.removeAllListeners();

@@ -17,8 +17,12 @@ export interface EngineOptions {
    * @default undefined
    */
   swarmId: SwarmIdOption;
-  /** ICE servers for RTCPeerConnection. @default [] (host candidates only: same network) */
-  iceServers: RTCIceServer[];
+  /**
+   * ICE servers for RTCPeerConnection. By default, the STUN (and, where the operator enabled it, TURN) servers
+   * the Shoal edge hands out with its announce replies; with another tracker, none (host candidates only: same
+   * network). Pass an array to use exactly those servers instead. @default undefined (from the edge)
+   */
+  iceServers: RTCIceServer[] | undefined;
   /** Most peers connected per swarm. @default 20 */
   maxPeers: number;
   /** Most peer connections in progress (offers out, answers sent, ICE running) per swarm. @default 8 */
@@ -79,7 +83,7 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
   trackerUrl: undefined,
   statsUrl: undefined,
   swarmId: undefined,
-  iceServers: [],
+  iceServers: undefined,
   maxPeers: 20,
   maxConnectingPeers: 8,
   connectTimeoutMs: 15_000,

@@ -4,9 +4,18 @@ export type RTCPeerConnectionConstructor = new (config?: RTCConfiguration) => RT
 
 export interface PeerConnectorOptions {
   readonly RTCPeerConnection: RTCPeerConnectionConstructor;
-  readonly iceServers: readonly RTCIceServer[];
+  /** ICE servers, or a function read at each new connection (servers handed out by the tracker arrive later). */
+  readonly iceServers: readonly RTCIceServer[] | (() => readonly RTCIceServer[]);
+  /** Called when an attempt begins, once offer and answer were exchanged: the connection now either connects or fails. */
+  onAttempt?(peerId: string, pc: RTCPeerConnection): void;
   /** Called with every data channel that opened, and the remote peer's id. */
-  onChannel(peerId: string, channel: RTCDataChannel, close: () => void): void;
+  onChannel(peerId: string, channel: RTCDataChannel, close: () => void, offeredBySelf: boolean): void;
+  /**
+   * When both peers offered to each other at once, two connections open: whether this one, which `accepts`
+   * refused because the peer is connected already, should replace the existing one. Both ends must keep the
+   * same connection (see `keepsConnection`), or each closes the one the other kept.
+   */
+  replaces?(peerId: string, offeredBySelf: boolean): boolean;
   /** Whether a connection to this peer may be made (not connected yet, not banned, room for more). */
   accepts(peerId: string): boolean;
   /**
@@ -78,7 +87,8 @@ export class PeerConnector {
   constructor(private readonly options: PeerConnectorOptions) {}
 
   private create(): RTCPeerConnection {
-    const pc = new this.options.RTCPeerConnection({ iceServers: [...this.options.iceServers] });
+    const { iceServers } = this.options;
+    const pc = new this.options.RTCPeerConnection({ iceServers: [...(typeof iceServers === 'function' ? iceServers() : iceServers)] });
     this.created++;
     this.connections.set(pc, setTimeout(() => this.closeConnection(pc), this.options.connectTimeoutMs ?? 15_000));
     pc.addEventListener('connectionstatechange', () => {
@@ -136,15 +146,15 @@ export class PeerConnector {
   }
 
   /** Hands a channel over once it is open; the connection is closed with the channel. */
-  private whenOpen(peerId: string, pc: RTCPeerConnection, channel: RTCDataChannel): void {
+  private whenOpen(peerId: string, pc: RTCPeerConnection, channel: RTCDataChannel, offeredBySelf: boolean): void {
     const handOver = (): void => {
-      if (this.destroyed || !this.connections.has(pc) || !this.options.accepts(peerId)) {
+      if (this.destroyed || !this.connections.has(pc) || (!this.options.accepts(peerId) && !(this.options.replaces?.(peerId, offeredBySelf) ?? false))) {
         this.closeConnection(pc);
         return;
       }
       clearTimeout(this.connections.get(pc));
       this.connections.set(pc, undefined);
-      this.options.onChannel(peerId, channel, () => this.closeConnection(pc));
+      this.options.onChannel(peerId, channel, () => this.closeConnection(pc), offeredBySelf);
     };
     if (channel.readyState === 'open') handOver();
     else channel.addEventListener('open', handOver, { once: true });
@@ -182,7 +192,8 @@ export class PeerConnector {
       this.closeConnection(pending.pc);
       return;
     }
-    this.whenOpen(peerId, pending.pc, pending.channel);
+    this.options.onAttempt?.(peerId, pending.pc);
+    this.whenOpen(peerId, pending.pc, pending.channel, true);
   }
 
   /** Answers another peer's offer; undefined when this player does not want the connection. */
@@ -194,12 +205,13 @@ export class PeerConnector {
     if (!this.mayConnect && oldest) this.closeConnection(oldest.pc);
     if (!this.mayConnect) return undefined;
     const pc = this.create();
-    pc.addEventListener('datachannel', (event: RTCDataChannelEvent) => this.whenOpen(peerId, pc, event.channel), { once: true });
+    pc.addEventListener('datachannel', (event: RTCDataChannelEvent) => this.whenOpen(peerId, pc, event.channel, false), { once: true });
     const description = await this.describe(pc, async () => {
       await pc.setRemoteDescription(offer);
       await pc.setLocalDescription(await pc.createAnswer());
     });
     if (!description) return undefined;
+    this.options.onAttempt?.(peerId, pc);
     return { type: 'answer', sdp: description.sdp };
   }
 

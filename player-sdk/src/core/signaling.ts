@@ -6,6 +6,11 @@ export interface SignalingHandlers {
   onAnswer(fromPeerId: string, offerId: string, answer: SessionDescription): void;
   /** Viewers in the swarm, this player included, when the tracker says: no offers are made beyond them. */
   onSwarmSize?(members: number): void;
+  /**
+   * Every announce reply: the ICE servers the tracker handed out (a Shoal edge's extension), or undefined
+   * when it handed out none (any other tracker).
+   */
+  onIceServers?(servers: readonly RTCIceServer[] | undefined): void;
   /** Seconds until the tracker wants the next announce, when it says. */
   onInterval?(seconds: number): void;
   /**

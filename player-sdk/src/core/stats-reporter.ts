@@ -45,8 +45,9 @@ export class StatsReporter {
     const now = this.options.now();
     const current = this.options.stats();
     const previous = this.last;
-    const delta = (field: 'httpBytes' | 'p2pBytes' | 'uploadBytes' | 'stalls' | 'stallMs' | 'connectionsCreated' | 'connectionsFailed'): number =>
-      current[field] - (previous?.[field] ?? 0);
+    const delta = (field: 'httpBytes' | 'p2pBytes' | 'p2pRelayBytes' | 'uploadBytes' | 'stalls' | 'stallMs' | 'connectionsCreated' | 'connectionsFailed'): number =>
+      (current[field] ?? 0) - (previous?.[field] ?? 0);
+    const relayed = delta('p2pRelayBytes');
     const intervalMs = Math.max(0, Math.min(600_000, Math.round(now - this.lastAt)));
     const report: StatsReport = {
       v: STATS_REPORT_VERSION,
@@ -56,6 +57,8 @@ export class StatsReporter {
       intervalMs,
       httpBytes: delta('httpBytes'),
       p2pBytes: delta('p2pBytes'),
+      // Only when there is some: an edge that predates the field refuses reports carrying it.
+      ...(relayed > 0 ? { p2pRelayBytes: relayed } : {}),
       uploadBytes: delta('uploadBytes'),
       stalls: delta('stalls'),
       stallMs: Math.min(delta('stallMs'), intervalMs + 1000),

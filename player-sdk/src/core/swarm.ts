@@ -56,7 +56,8 @@ export interface LoadedSegment {
 interface SwarmEvents {
   'peer-connected': (peerId: string) => void;
   'peer-disconnected': (peerId: string, reason: string) => void;
-  'segment-loaded': (segment: number, bytesFrom: { http: number; p2p: number }, size: { bytes: number; duration: number }) => void;
+  /** `size`: the segment's bytes and duration; `peers`: the peers whose bytes the segment holds. */
+  'segment-loaded': (segment: number, bytesFrom: { http: number; p2p: number }, size: { bytes: number; duration: number }, peers: readonly string[]) => void;
   'integrity-failure': (segment: number, peers: readonly string[]) => void;
 }
 
@@ -299,12 +300,13 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
           continue;
         }
         const bytesFrom = { ...buffer.bytesFrom };
+        const contributors = [...buffer.contributors.keys()];
         buffer.timing.end = this.context.now();
         if (buffer.timing.first === 0) buffer.timing.first = buffer.timing.end;
         buffer.markComplete();
         this.context.store.completed(this.id, buffer);
         this.broadcast([{ segment: segment.sequence, state: 'complete' }]);
-        this.emit('segment-loaded', segment.sequence, bytesFrom, { bytes: buffer.received, duration: segment.duration });
+        this.emit('segment-loaded', segment.sequence, bytesFrom, { bytes: buffer.received, duration: segment.duration }, contributors);
         return { bytes: buffer.bytes(), bytesFrom, timing: { ...buffer.timing }, verified: segment.digest !== undefined };
       }
     } finally {

@@ -1,0 +1,96 @@
+import { MAX_FAILED_PEERS, type ShoalAnnounceExtension } from '@shoal/protocol';
+import { PATH_TYPES, readSelectedPath, type PathType } from './ice-path.js';
+
+export interface ConnectionOutcomesOptions {
+  /** An attempt not connected within this many ms counts as failed. @default 20000 */
+  readonly connectTimeoutMs?: number;
+  /** A connection connected with this path (read from `getStats()`). */
+  readonly onPath?: (peerId: string, path: PathType | undefined) => void;
+}
+
+/**
+ * Watches each connection attempt of one swarm after its offer and answer were exchanged, and keeps what the
+ * tracker needs for NAT-aware matching: how many attempts connected, how many failed (ICE found no path, or
+ * none within the timeout), and which peers the failures were with, until they are reported in an announce.
+ * Also records how each connection's bytes travel (host, srflx, prflx or relay).
+ */
+export class ConnectionOutcomes {
+  private ok = 0;
+  private failed = 0;
+  private unreported: string[] = [];
+  private readonly paths = new Map<string, PathType | undefined>();
+  readonly pathCounts: Record<PathType | 'unknown', number> = { host: 0, srflx: 0, prflx: 0, relay: 0, unknown: 0 };
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private destroyed = false;
+
+  constructor(private readonly options: ConnectionOutcomesOptions = {}) {}
+
+  /** Follows one attempt with `peerId` until it connects, fails or times out. */
+  watch(peerId: string, pc: RTCPeerConnection): void {
+    if (this.destroyed) return;
+    let settled = false;
+    const settle = (connected: boolean): void => {
+      if (settled || this.destroyed) return;
+      settled = true;
+      clearTimeout(timer);
+      this.timers.delete(timer);
+      pc.removeEventListener('connectionstatechange', onChange);
+      if (!connected) {
+        this.failed++;
+        this.unreported = this.unreported.filter((id) => id !== peerId);
+        this.unreported.push(peerId);
+        if (this.unreported.length > MAX_FAILED_PEERS) this.unreported.shift();
+        return;
+      }
+      this.ok++;
+      void readSelectedPath(pc).then((path) => {
+        if (this.destroyed) return;
+        this.paths.set(peerId, path);
+        this.pathCounts[path ?? 'unknown']++;
+        this.options.onPath?.(peerId, path);
+      });
+    };
+    const onChange = (): void => {
+      if (pc.connectionState === 'connected') settle(true);
+      else if (pc.connectionState === 'failed') settle(false);
+      // 'closed' before connecting: given up by this side (not a NAT verdict), not counted.
+      else if (pc.connectionState === 'closed') {
+        settled = true;
+        clearTimeout(timer);
+        this.timers.delete(timer);
+      }
+    };
+    const timer = setTimeout(() => settle(pc.connectionState === 'connected'), this.options.connectTimeoutMs ?? 20_000);
+    this.timers.add(timer);
+    pc.addEventListener('connectionstatechange', onChange);
+    onChange();
+  }
+
+  /** The path of the connection to `peerId`, once known. */
+  pathOf(peerId: string): PathType | undefined {
+    return this.paths.get(peerId);
+  }
+
+  forget(peerId: string): void {
+    this.paths.delete(peerId);
+  }
+
+  /** The announce extension fields; the failed peers listed are not listed again. */
+  takeExtension(): Pick<ShoalAnnounceExtension, 'reach' | 'failedPeers'> {
+    const failedPeers = this.unreported;
+    this.unreported = [];
+    return { reach: { ok: this.ok, failed: this.failed }, ...(failedPeers.length > 0 ? { failedPeers } : {}) };
+  }
+
+  get counts(): { readonly ok: number; readonly failed: number } {
+    return { ok: this.ok, failed: this.failed };
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+}
+
+export { PATH_TYPES };
