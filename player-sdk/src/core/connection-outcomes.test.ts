@@ -58,4 +58,21 @@ describe('ConnectionOutcomes', () => {
     outcomes.destroy();
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it('counts an attempt its owner gave up on (connect deadline, ICE failure) as failed, once', async () => {
+    const outcomes = new ConnectionOutcomes({ connectTimeoutMs: 10_000 });
+    const [given, open] = [new FakePc('host'), new FakePc('host')];
+    outcomes.watch('g', asPc(given));
+    outcomes.watch('o', asPc(open));
+    open.set('connected');
+    await vi.advanceTimersByTimeAsync(0);
+    outcomes.gaveUp(asPc(given));
+    given.set('closed');
+    outcomes.gaveUp(asPc(given));
+    outcomes.gaveUp(asPc(open));
+    expect(outcomes.counts).toEqual({ ok: 1, failed: 1 });
+    expect(outcomes.takeExtension()).toEqual({ reach: { ok: 1, failed: 1 }, failedPeers: ['g'] });
+    outcomes.destroy();
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });

@@ -21,6 +21,8 @@ export class ConnectionOutcomes {
   private readonly paths = new Map<string, PathType | undefined>();
   readonly pathCounts: Record<PathType | 'unknown', number> = { host: 0, srflx: 0, prflx: 0, relay: 0, unknown: 0 };
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  /** How to settle each attempt still in progress, for `gaveUp`. */
+  private readonly inProgress = new Map<RTCPeerConnection, (connected: boolean) => void>();
   private destroyed = false;
 
   constructor(private readonly options: ConnectionOutcomesOptions = {}) {}
@@ -34,6 +36,7 @@ export class ConnectionOutcomes {
       settled = true;
       clearTimeout(timer);
       this.timers.delete(timer);
+      this.inProgress.delete(pc);
       pc.removeEventListener('connectionstatechange', onChange);
       if (!connected) {
         this.failed++;
@@ -58,12 +61,22 @@ export class ConnectionOutcomes {
         settled = true;
         clearTimeout(timer);
         this.timers.delete(timer);
+        this.inProgress.delete(pc);
       }
     };
     const timer = setTimeout(() => settle(pc.connectionState === 'connected'), this.options.connectTimeoutMs ?? 20_000);
     this.timers.add(timer);
+    this.inProgress.set(pc, settle);
     pc.addEventListener('connectionstatechange', onChange);
     onChange();
+  }
+
+  /**
+   * The connection's owner gave up on this attempt (its connect deadline passed, or ICE failed and it closed
+   * the connection at once): a failure, although this side closed it.
+   */
+  gaveUp(pc: RTCPeerConnection): void {
+    this.inProgress.get(pc)?.(false);
   }
 
   /** The path of the connection to `peerId`, once known. */
@@ -90,6 +103,7 @@ export class ConnectionOutcomes {
     this.destroyed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.inProgress.clear();
   }
 }
 

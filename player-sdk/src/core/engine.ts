@@ -243,6 +243,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       RTCPeerConnection: RTC,
       iceServers: () => this.iceServers ?? [],
       onAttempt: (peerId, pc) => watched.watch(peerId, pc),
+      onGiveUp: (pc) => watched.gaveUp(pc),
       maxConnecting: this.options.maxConnectingPeers,
       connectTimeoutMs: this.options.connectTimeoutMs,
       accepts: (peerId) => peerId !== this.peerId && !this.banned.has(peerId) && !swarm.hasPeer(peerId) && swarm.peerIds().length < this.options.maxPeers,

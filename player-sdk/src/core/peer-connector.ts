@@ -8,6 +8,8 @@ export interface PeerConnectorOptions {
   readonly iceServers: readonly RTCIceServer[] | (() => readonly RTCIceServer[]);
   /** Called when an attempt begins, once offer and answer were exchanged: the connection now either connects or fails. */
   onAttempt?(peerId: string, pc: RTCPeerConnection): void;
+  /** Called when a connection is closed before it opened: its deadline passed, ICE failed, or room was needed. */
+  onGiveUp?(pc: RTCPeerConnection): void;
   /** Called with every data channel that opened, and the remote peer's id. */
   onChannel(peerId: string, channel: RTCDataChannel, close: () => void, offeredBySelf: boolean): void;
   /**
@@ -115,6 +117,7 @@ export class PeerConnector {
     if (deadline !== undefined) {
       clearTimeout(deadline);
       this.failed++;
+      this.options.onGiveUp?.(pc);
     }
     this.connections.delete(pc);
     for (const [offerId, pending] of this.pending) if (pending.pc === pc) this.pending.delete(offerId);
