@@ -150,7 +150,8 @@ export async function measureAttack(target: SwarmTarget, options: { honest: numb
       rejected: reports.reduce((sum, r) => sum + r.integrityFailures, 0),
       corruptPlayed: reports.reduce((sum, r) => sum + r.corruptSegments, 0),
       receivedCorrupt: receivers.length,
-      bannedAttacker: receivers.filter((v) => bans.get(v)!.has(attacker.engine.peerId)).length,
+      // Asked of the engine: a ban of a peer whose connection already closed disconnects nothing, so no event says it.
+      bannedAttacker: receivers.filter((v) => v.engine.isBanned(attacker.engine.peerId)).length,
       wrongBans: honest.reduce((sum, v) => sum + [...bans.get(v)!].filter((id) => id !== attacker.engine.peerId).length, 0),
       segmentsPlayedMin: Math.min(...reports.map((r) => r.segmentsPlayed)),
       honestOffloadRatio: http + p2p === 0 ? 0 : p2p / (http + p2p),

@@ -340,6 +340,11 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     return uploading < this.options.maxUploadPeers;
   }
 
+  /** Whether this peer is refused for good (it broke the protocol or sent bytes that failed their digest). */
+  isBanned(peerId: string): boolean {
+    return this.banned.has(peerId);
+  }
+
   /** Disconnects a peer everywhere and refuses it from now on. */
   ban(peerId: string, _reason: string): void {
     this.banned.add(peerId);
