@@ -31,6 +31,8 @@ export class HostilePeer {
   private readonly session: SignalingSession;
   /** Times a channel of ours opened: a banned peer gets no new one. */
   opened = 0;
+  /** Whose offers it answers (a test narrows this to keep it away from a viewer joining later). */
+  answers: (peerId: string) => boolean = () => true;
 
   constructor(
     private readonly signaling: Signaling,
@@ -40,7 +42,7 @@ export class HostilePeer {
     private readonly behaviour: HostileBehaviour,
   ) {
     this.session = signaling.join(infoHashBinary, peerId, {
-      onOffer: (from, offerId, offer) => void (from.startsWith('-XX0001-sybil') || this.answer(from, offerId, offer)),
+      onOffer: (from, offerId, offer) => void (from.startsWith('-XX0001-sybil') || !this.answers(from) || this.answer(from, offerId, offer)),
       onAnswer: () => undefined,
     });
     this.session.announce([]);

@@ -308,7 +308,10 @@ describe('a peer requesting segments in a loop', () => {
     k = 0;
     const channel = a.attacker.channels.find((c) => (c.received.get('hello') ?? 0) > 0)!;
     for (let i = 0; i < MAX_UPLOADS_PER_PEER; i++) channel.send({ type: 'request', request: 10_000 + i, segment: k++, offset: 0 });
-    // An honest second viewer joins and takes a segment from the honest one meanwhile.
+    // An honest second viewer joins and takes a segment from the honest one meanwhile. The attacker leaves
+    // it alone: had it connected first, its empty have list would let the second viewer stop waiting for
+    // peers and fetch over HTTP before the honest viewer's have list arrived.
+    a.attacker.answers = (peerId) => peerId === a.honest.peerId;
     const second = new ShoalEngine({
       RTCPeerConnection: RTCPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
       signaling: a.hub.signaling(),
