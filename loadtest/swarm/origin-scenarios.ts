@@ -1,6 +1,7 @@
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import WebSocket from 'ws';
 import type { EngineOptions } from '@shoal/player-sdk';
+import { RETRACT_WINDOW_MS } from '../../player-sdk/src/core/swarm.js';
 import { analyse } from './analysis.js';
 import { SimulatedViewer, type ViewerReport } from './simulated-viewer.js';
 import type { SegmentLoad } from './worker.js';
@@ -143,6 +144,9 @@ export async function measureAttack(target: SwarmTarget, options: { honest: numb
     await sleep(options.watchMs);
     const reports = honest.map((v) => v.report());
     const receivers = [...reached];
+    // A copy relayed while the attacker was still loading it is judged only when the window for retracting
+    // it has passed: the viewers play on meanwhile, and the bans are counted after it.
+    await sleep(RETRACT_WINDOW_MS + 500);
     const http = reports.reduce((sum, r) => sum + r.httpBytes, 0);
     const p2p = reports.reduce((sum, r) => sum + r.p2pBytes, 0);
     return {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { infoHashOf, ShoalEngine, swarmKeyOf } from '../src/core/engine.js';
 import type { EngineOptions } from '../src/core/options.js';
 import { MAX_IMPLAUSIBLE_REQUESTS, MAX_PEER_HOLDINGS, MAX_UPLOADS_PER_PEER } from '../src/core/peer.js';
-import { MAX_FAILED_RELAYS, MAX_FRUITLESS_REQUESTS } from '../src/core/swarm.js';
+import { MAX_FAILED_RELAYS, MAX_FRUITLESS_REQUESTS, RETRACT_WINDOW_MS } from '../src/core/swarm.js';
 import { HostilePeer, type HostileBehaviour, type HostileChannel } from './hostile-peer.js';
 import { MemorySignalingHub } from './memory-signaling.js';
 import { SegmentServer } from './segment-server.js';
@@ -178,6 +178,38 @@ describe('a relay that serves bad bytes and retracts each time', () => {
     expect(a.honest.getStats().integrityFailures).toBe(MAX_FAILED_RELAYS + 1);
     expect(a.disconnects).toEqual(['banned']);
     expect(a.honest.getStats().p2pBytes).toBe(0);
+  });
+});
+
+describe('a relay that serves bad bytes and leaves before it could retract', () => {
+  it('is banned all the same: leaving is no way out of the judgement', async () => {
+    const a = await arena((server) => ({
+      onMessage(channel, message, self) {
+        if (message.type === 'hello') {
+          channel.send(self.hello());
+          channel.send({ type: 'have', entries: Array.from({ length: 6 }, (_, i): HaveEntry => ({ segment: i, state: 'loading' })) });
+        } else if (message.type === 'request') {
+          const bytes = Uint8Array.from(server.bytes.get(`/seg${message.segment}.ts`)!, (b) => b ^ 0x5a);
+          for (let offset = 0; offset < bytes.length; offset += MAX_DATA_CHUNK_BYTES) {
+            channel.send({ type: 'data', request: message.request, offset, total: bytes.length, bytes: bytes.subarray(offset, offset + MAX_DATA_CHUNK_BYTES) });
+          }
+          channel.send({ type: 'done', request: message.request, total: bytes.length });
+          // Gone before the victim's check could be answered with a retraction, and away for the window.
+          self.answers = () => false;
+          setTimeout(() => channel.close(), 50);
+        }
+      },
+    }));
+    await until('the attacker’s claims', () => a.honest.peerCount() === 1);
+    await loadInTime(a, 0);
+    expect(a.honest.getStats().integrityFailures).toBe(1);
+    expect(a.honest.isBanned(a.attacker.peerId)).toBe(false);
+    await until('the retract window to pass', () => a.honest.isBanned(a.attacker.peerId), RETRACT_WINDOW_MS + 2_000);
+    // Banned means banned: back and answering offers again, the attacker gets no new channel.
+    const opened = a.attacker.opened;
+    a.attacker.answers = () => true;
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(a.attacker.opened).toBe(opened);
   });
 });
 

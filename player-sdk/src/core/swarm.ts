@@ -75,7 +75,7 @@ interface Job {
 
 const WATCHDOG_MS = 100;
 /** How long a relaying peer has to retract a copy that failed its own verification. */
-const RETRACT_WINDOW_MS = 2_000;
+export const RETRACT_WINDOW_MS = 2_000;
 /** Relayed copies a peer may see proved false (and retract) before it is banned all the same. */
 export const MAX_FAILED_RELAYS = 2;
 /** Requests in a row a peer may leave without a byte (while claiming the segment) before it is banned. */
@@ -403,8 +403,9 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   private judgeRelay(peerId: string, sequence: number): void {
     const timer = setTimeout(() => {
       this.judgements.delete(timer);
+      // A peer that left within the window retracted nothing: leaving must not be a way out of the judgement.
       const peer = this.peers.get(peerId);
-      if (peer && !peer.retracted(sequence)) this.context.ban(peerId, 'kept a false relay');
+      if (!peer?.retracted(sequence)) this.context.ban(peerId, 'kept a false relay');
     }, RETRACT_WINDOW_MS);
     this.judgements.add(timer);
   }
