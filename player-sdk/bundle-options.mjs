@@ -27,6 +27,7 @@ const INTERNAL_MEMBERS = [
   'bytesDownloaded', 'bytesUploaded', 'wake', 'selfId', 'p2pEnabled', 'httpThroughput', 'onHttpTransfer', 'evicted',
   'disableP2p', 'observeSegment', 'peerRate', 'configure', 'tryTake', 'mayConnect', 'createOffers', 'handleOffer',
   'handleAnswer', 'maxConnecting', 'accepts', 'onChannel', 'lastAt', 'startedAt',
+  'busyUntil', 'pendingUploadBytes', 'admitUpload', 'highWater', 'drainRate', 'congestedSince', 'measureDrain',
 ];
 
 export const bundleOptions = {

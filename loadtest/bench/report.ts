@@ -8,7 +8,7 @@ import { machineFacts } from './machine.js';
 /**
  * `npm run bench`: runs every benchmark one after the other (never side by side: they share two cores) and
  * writes loadtest/results/latest.md, each figure beside the baseline measured in the same run. A benchmark
- * that fails is reported as such; no number fails anything. `--only <key,...>` (bundle, tracker, edge, swarm,
+ * that fails is reported as such; no number fails anything. `--only <key,...>` (bundle, tracker, edge, swarm, swarm-uplinks,
  * k6) runs some of them and replaces just their sections in the existing report.
  */
 
@@ -23,6 +23,13 @@ const BENCHES = [
     script: 'loadtest/swarm/simulator.ts',
     args: ['--viewers', process.env.SHOAL_BENCH_VIEWERS ?? '30', '--duration', '60', '--ramp', '15'],
     baseline: 'the same viewers over HTTP alone, and the theoretical offload limit',
+  },
+  {
+    key: 'swarm-uplinks',
+    name: 'Swarm simulator, limited uplinks',
+    script: 'loadtest/swarm/simulator.ts',
+    args: ['--viewers', process.env.SHOAL_BENCH_VIEWERS ?? '30', '--duration', '60', '--ramp', '15', '--upload-cap', '150000', '--out', 'loadtest/results/swarm-uplinks-latest.json'],
+    baseline: 'the same viewers over HTTP alone, the theoretical and the capacity-bounded offload limits',
   },
   {
     key: 'k6',

@@ -108,6 +108,8 @@ async function main(task: ChromiumHomeTask): Promise<HomeViewerResult & { curren
       httpBytes: state.stats.httpBytes,
       p2pBytes: state.stats.p2pBytes,
       uploadBytes: state.stats.uploadBytes,
+      uploadCapacityBytes: (state.stats.uploadBudget * (Date.now() - startedAt)) / 1000,
+      uplinkClass: undefined,
       integrityFailures: state.stats.integrityFailures,
       peers: state.stats.peers,
       p2pLatencies: [],

@@ -14,6 +14,8 @@ const report = (overrides: Partial<ViewerReport>): ViewerReport => ({
   httpBytes: 0,
   p2pBytes: 0,
   uploadBytes: 0,
+  uploadCapacityBytes: 1e9,
+  uplinkClass: undefined,
   integrityFailures: 0,
   peers: 2,
   p2pLatencies: [],
@@ -49,5 +51,29 @@ describe('swarm analysis', () => {
   it('gives (N−1)/N when every viewer needs every segment', () => {
     const loads = ['a', 'b', 'c', 'd'].flatMap((viewer) => [1, 2, 3].map((sequence) => ({ viewer, sequence, httpBytes: viewer === 'a' ? 10 : 0, p2pBytes: viewer === 'a' ? 0 : 10 })));
     expect(analyse([], loads, 4).offloadLimit).toBeCloseTo(0.75);
+  });
+
+  it('bounds the limit by what the uplinks could carry, and measures upload sent per byte kept', () => {
+    // 4 viewers need 3 segments of 10 bytes: 30 bytes must move between peers; their budgets allowed 12.
+    const loads = ['a', 'b', 'c', 'd'].flatMap((viewer) => [1, 2, 3].map((sequence) => ({ viewer, sequence, httpBytes: 10, p2pBytes: 0 })));
+    const reports = ['a', 'b', 'c', 'd'].map((id) => report({ id: `${id}.0`, uploadCapacityBytes: 3, uploadBytes: 6, p2pBytes: 5 }));
+    const figures = analyse(reports, loads, 4);
+    expect(figures.offloadLimit).toBeCloseTo(0.75);
+    expect(figures.capacityLimit).toBeCloseTo(12 / 120);
+    expect(figures.uploadSentPerKept).toBeCloseTo(24 / 20);
+    // Ample uplinks leave the plain limit.
+    expect(analyse(reports.map((r) => ({ ...r, uploadCapacityBytes: 100 })), loads, 4).capacityLimit).toBeCloseTo(0.75);
+  });
+
+  it('gives figures per uplink class, counting a churned session once', () => {
+    const reports = [
+      report({ id: 'v1.0', uplinkClass: 'dsl', httpBytes: 100, p2pBytes: 300, stalls: 1, uploadBytes: 10 }),
+      report({ id: 'v1.1', uplinkClass: 'dsl', httpBytes: 100, p2pBytes: 100, stalls: 1, uploadBytes: 10 }),
+      report({ id: 'v2.0', uplinkClass: 'fiber', httpBytes: 0, p2pBytes: 100, uploadBytes: 900 }),
+    ];
+    expect(analyse(reports, [], 2).classes).toEqual([
+      { name: 'dsl', viewers: 1, offloadRatio: 400 / 600, stallsPerViewer: 2, uploadBytesPerViewer: 20 },
+      { name: 'fiber', viewers: 1, offloadRatio: 1, stallsPerViewer: 0, uploadBytesPerViewer: 900 },
+    ]);
   });
 });

@@ -16,6 +16,15 @@ export interface SwarmFigures {
    * when all N viewers need every segment, less when joins and leaves make n_s smaller.
    */
   readonly offloadLimit: number;
+  /**
+   * The offload limit once uplinks count: peers can deliver at most what their upload budgets allowed over
+   * the run, so min(Σ (n_s − 1)·size_s, Σ upload capacity) / Σ n_s·size_s.
+   */
+  readonly capacityLimit: number;
+  /** Bytes uploaded to peers per peer byte kept (received and verified): 1.00 means no upload wasted. */
+  readonly uploadSentPerKept: number;
+  /** Per uplink class of a mixed run: viewers, offload, stalls per viewer, upload sent. */
+  readonly classes: readonly ClassFigures[];
   /** HTTP bytes per segment across the swarm, in copies of the segment. */
   readonly httpCopiesMedian: number;
   readonly httpCopiesP95: number;
@@ -30,6 +39,32 @@ export interface SwarmFigures {
   readonly corruptSegments: number;
   /** Per segment: viewers that needed it and HTTP copies fetched for it. */
   readonly segments: readonly { readonly sequence: number; readonly needed: number; readonly httpCopies: number }[];
+}
+
+export interface ClassFigures {
+  readonly name: string;
+  readonly viewers: number;
+  readonly offloadRatio: number;
+  readonly stallsPerViewer: number;
+  readonly uploadBytesPerViewer: number;
+}
+
+function classFigures(reports: readonly ViewerReport[]): ClassFigures[] {
+  const byClass = new Map<string, ViewerReport[]>();
+  for (const report of reports) if (report.uplinkClass !== undefined) byClass.set(report.uplinkClass, [...(byClass.get(report.uplinkClass) ?? []), report]);
+  return [...byClass.entries()].map(([name, members]) => {
+    const http = members.reduce((sum, r) => sum + r.httpBytes, 0);
+    const p2p = members.reduce((sum, r) => sum + r.p2pBytes, 0);
+    // A session that churned reports once per generation: count viewers by id without the generation.
+    const viewers = new Set(members.map((r) => r.id.replace(/\.\d+$/, ''))).size;
+    return {
+      name,
+      viewers,
+      offloadRatio: http + p2p === 0 ? 0 : p2p / (http + p2p),
+      stallsPerViewer: members.reduce((sum, r) => sum + r.stalls, 0) / viewers,
+      uploadBytesPerViewer: members.reduce((sum, r) => sum + r.uploadBytes, 0) / viewers,
+    };
+  });
 }
 
 /** Figures of one run from what its viewers reported and the per-segment loads. */
@@ -54,12 +89,17 @@ export function analyse(reports: readonly ViewerReport[], loads: readonly Segmen
   }
   const http = reports.reduce((sum, r) => sum + r.httpBytes, 0);
   const p2p = reports.reduce((sum, r) => sum + r.p2pBytes, 0);
+  const uploaded = reports.reduce((sum, r) => sum + r.uploadBytes, 0);
+  const capacity = reports.reduce((sum, r) => sum + r.uploadCapacityBytes, 0);
   const startups = reports.map((r) => r.startupMs).filter((ms): ms is number => ms !== undefined);
   const latencies = reports.flatMap((r) => r.p2pLatencies);
   return {
     viewers,
     offloadRatio: http + p2p === 0 ? 0 : p2p / (http + p2p),
     offloadLimit: limitDenominator === 0 ? 0 : limitNumerator / limitDenominator,
+    capacityLimit: limitDenominator === 0 ? 0 : Math.min(limitNumerator, capacity) / limitDenominator,
+    uploadSentPerKept: p2p === 0 ? NaN : uploaded / p2p,
+    classes: classFigures(reports),
     httpCopiesMedian: percentile(copies, 0.5),
     httpCopiesP95: percentile(copies, 0.95),
     stallsPerViewer: reports.reduce((sum, r) => sum + r.stalls, 0) / Math.max(1, viewers),

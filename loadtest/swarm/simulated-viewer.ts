@@ -12,6 +12,8 @@ export interface SimulatedViewerOptions {
   readonly engine: Partial<EngineOptions>;
   /** Stream path put in stats reports (with `engine.statsUrl`). @default the playlist's path */
   readonly statsStream?: string;
+  /** Name of the viewer's uplink class in a mixed run, carried into its report. */
+  readonly uplinkClass?: string;
 }
 
 export interface ViewerReport {
@@ -28,6 +30,9 @@ export interface ViewerReport {
   readonly httpBytes: number;
   readonly p2pBytes: number;
   readonly uploadBytes: number;
+  /** What the SDK's upload budget allowed it to send while it watched (budget rate × seconds). */
+  readonly uploadCapacityBytes: number;
+  readonly uplinkClass: string | undefined;
   readonly integrityFailures: number;
   readonly peers: number;
   /** P2P fetch latency per segment in ms (player request to complete), for segments that came from peers. */
@@ -217,6 +222,8 @@ export class SimulatedViewer {
       httpBytes: stats.httpBytes,
       p2pBytes: stats.p2pBytes,
       uploadBytes: stats.uploadBytes,
+      uploadCapacityBytes: (stats.uploadBudget * (this.now() - this.startAt)) / 1000,
+      uplinkClass: this.options.uplinkClass,
       integrityFailures: stats.integrityFailures,
       peers: stats.peers,
       p2pLatencies: [...this.p2pLatencies],

@@ -9,6 +9,7 @@ import { createEdge, startEdgeServer } from '@shoal/edge';
 import { createOrigin, resolveFfmpegPath, startDemoEncoder, startOriginServer } from '@shoal/origin';
 import { machineFacts } from '../bench/machine.js';
 import { analyse, type SwarmFigures } from './analysis.js';
+import { assignUplinks, parseUplinkMix, type UplinkClass } from './uplink-mix.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
 
 /**
@@ -26,6 +27,8 @@ export interface SimulatorOptions {
   readonly workers: number;
   readonly churn: number;
   readonly uploadCap: number;
+  /** Uplink classes viewers are dealt into (each class's rate is that viewer's upload cap); empty: uploadCap for all. */
+  readonly uplinkMix: readonly UplinkClass[];
   readonly segmentSeconds: number;
   readonly liveSyncSegments: number;
   readonly maxPeers: number;
@@ -41,6 +44,7 @@ export const DEFAULT_SIMULATOR_OPTIONS: SimulatorOptions = {
   workers: 2,
   churn: 0,
   uploadCap: 0,
+  uplinkMix: [],
   segmentSeconds: 2,
   liveSyncSegments: 3,
   maxPeers: 20,
@@ -81,9 +85,15 @@ async function phase(options: SimulatorOptions, playlistUrl: string, trackerUrl:
     liveSyncSegments: options.liveSyncSegments,
     maxPeers: options.maxPeers,
   }));
+  const uplinks = options.uplinkMix.length > 0 ? assignUplinks(options.uplinkMix, options.viewers) : [];
   for (let i = 0; i < options.viewers; i++) {
     const joinAtMs = Math.round((i / Math.max(1, options.viewers)) * options.rampSeconds * 1000);
-    (tasks[i % options.workers]!.viewers as { id: string; joinAtMs: number }[]).push({ id: `viewer-${i}`, joinAtMs });
+    const uplink = uplinks[i];
+    (tasks[i % options.workers]!.viewers as WorkerTask['viewers'][number][]).push({
+      id: `viewer-${i}`,
+      joinAtMs,
+      ...(uplink ? { uplink: { name: uplink.name, bytesPerSecond: uplink.bytesPerSecond } } : {}),
+    });
   }
   const results = await Promise.all(
     tasks.map(async (task) => {
@@ -156,6 +166,9 @@ export function formatSimulation(result: SimulatorResult): string {
     ['offload ratio', pct(f.offloadRatio), b ? pct(b.offloadRatio) : '–'],
     ['theoretical limit', pct(f.offloadLimit), '–'],
     ['offload / limit', pct(f.offloadLimit === 0 ? 0 : f.offloadRatio / f.offloadLimit), '–'],
+    ['capacity-bounded limit (upload budgets)', pct(f.capacityLimit), '–'],
+    ['offload / capacity-bounded limit', pct(f.capacityLimit === 0 ? 0 : f.offloadRatio / f.capacityLimit), '–'],
+    ['upload sent / peer bytes kept', num(f.uploadSentPerKept), '–'],
     ['HTTP copies per segment, median', num(f.httpCopiesMedian), b ? num(b.httpCopiesMedian) : '–'],
     ['HTTP copies per segment, p95', num(f.httpCopiesP95), b ? num(b.httpCopiesP95) : '–'],
     ['stalls per viewer', num(f.stallsPerViewer), b ? num(b.stallsPerViewer) : '–'],
@@ -164,6 +177,14 @@ export function formatSimulation(result: SimulatorResult): string {
     ['startup p50 / p95 (ms)', `${num(f.startupP50Ms, 0)} / ${num(f.startupP95Ms, 0)}`, b ? `${num(b.startupP50Ms, 0)} / ${num(b.startupP95Ms, 0)}` : '–'],
     ['P2P fetch latency p50 / p95 (ms)', `${num(f.p2pLatencyP50Ms, 0)} / ${num(f.p2pLatencyP95Ms, 0)}`, '–'],
     ['integrity failures / corrupt segments played', `${f.integrityFailures} / ${f.corruptSegments}`, b ? `${b.integrityFailures} / ${b.corruptSegments}` : '–'],
+    ...f.classes.map((c): [string, string, string] => {
+      const base = b?.classes.find((x) => x.name === c.name);
+      return [
+        `  ${c.name} (${c.viewers}): offload, stalls/viewer, MB up/viewer`,
+        `${pct(c.offloadRatio)} ${num(c.stallsPerViewer)} ${num(c.uploadBytesPerViewer / 1e6, 1)}`,
+        base ? `${num(base.stallsPerViewer)} stalls` : '–',
+      ];
+    }),
     ['CPU seconds per viewer', num(p2p.cpuSecondsPerViewer), httpOnly ? num(httpOnly.cpuSecondsPerViewer) : '–'],
     ['peak RSS per viewer (MiB)', num(p2p.peakRssMiBPerViewer, 1), httpOnly ? num(httpOnly.peakRssMiBPerViewer, 1) : '–'],
     ['viewer processes CPU (share of all cores)', pct(p2p.workerCpuShare), httpOnly ? pct(httpOnly.workerCpuShare) : '–'],
@@ -171,7 +192,8 @@ export function formatSimulation(result: SimulatorResult): string {
   const width = Math.max(...rows.map((r) => r[0].length));
   const lines = [
     `Swarm simulator: ${options.viewers} viewers, one rendition, ${options.segmentSeconds} s segments, ${options.liveSyncSegments} segments behind live, ` +
-      `${options.durationSeconds} s, ramp ${options.rampSeconds} s, churn ${options.churn}, upload cap ${options.uploadCap || 'none'} (${result.machine})`,
+      `${options.durationSeconds} s, ramp ${options.rampSeconds} s, churn ${options.churn}, upload cap ${options.uploadCap || 'none'}` +
+      `${options.uplinkMix.length > 0 ? `, uplinks ${options.uplinkMix.map((c) => `${c.name} ${c.share} × ${Math.round((c.bytesPerSecond * 8) / 1000)} kbit/s`).join(', ')}` : ''} (${result.machine})`,
     `  ${''.padEnd(width)}  ${'Shoal P2P'.padStart(14)}  ${'HTTP only'.padStart(14)}`,
     ...rows.map(([name, a, c]) => `  ${name.padEnd(width)}  ${a.padStart(14)}  ${c.padStart(14)}`),
   ];
@@ -189,6 +211,7 @@ function parseOptions(argv: string[]): SimulatorOptions {
       workers: { type: 'string' },
       churn: { type: 'string' },
       'upload-cap': { type: 'string' },
+      'uplink-mix': { type: 'string' },
       segment: { type: 'string' },
       'live-sync': { type: 'string' },
       'max-peers': { type: 'string' },
@@ -200,7 +223,7 @@ function parseOptions(argv: string[]): SimulatorOptions {
   });
   if (values.help) {
     process.stdout.write(`Usage: npm run swarm -- [--viewers 30] [--duration 60] [--ramp 15] [--workers 2] [--churn 0..1]
-  [--upload-cap bytes/s] [--segment 2] [--live-sync 3] [--max-peers 20] [--video-kbps 800] [--no-baseline] [--out file.json]
+  [--upload-cap bytes/s] [--uplink-mix fiber:0.2:50mbit,cable:0.5:5mbit,dsl:0.3:1mbit] [--segment 2] [--live-sync 3] [--max-peers 20] [--video-kbps 800] [--no-baseline] [--out file.json]
 `);
     process.exit(0);
   }
@@ -218,6 +241,7 @@ function parseOptions(argv: string[]): SimulatorOptions {
     workers: Math.max(1, number(values.workers, d.workers, 'workers')),
     churn: Math.min(1, number(values.churn, d.churn, 'churn')),
     uploadCap: number(values['upload-cap'], d.uploadCap, 'upload-cap'),
+    uplinkMix: values['uplink-mix'] === undefined ? d.uplinkMix : parseUplinkMix(values['uplink-mix']),
     segmentSeconds: Math.max(1, number(values.segment, d.segmentSeconds, 'segment')),
     liveSyncSegments: Math.max(1, number(values['live-sync'], d.liveSyncSegments, 'live-sync')),
     maxPeers: Math.max(1, number(values['max-peers'], d.maxPeers, 'max-peers')),

@@ -8,8 +8,8 @@ export interface WorkerTask {
   readonly playlistUrl: string;
   readonly trackerUrl: string | undefined;
   readonly statsUrl: string | undefined;
-  /** Viewer ids and when each joins, in ms after the worker starts. */
-  readonly viewers: readonly { readonly id: string; readonly joinAtMs: number }[];
+  /** Viewer ids, when each joins (ms after the worker starts), and its uplink (class name, bytes/s; default: uploadCap). */
+  readonly viewers: readonly { readonly id: string; readonly joinAtMs: number; readonly uplink?: { readonly name: string; readonly bytesPerSecond: number } }[];
   /** The whole run ends this many ms after the worker starts. */
   readonly durationMs: number;
   /** Probability per viewer per 10 s of leaving and rejoining as a fresh player. */
@@ -46,7 +46,7 @@ export async function runWorker(task: WorkerTask): Promise<WorkerResult> {
   const live = new Set<SimulatedViewer>();
   let peakRss = process.memoryUsage().rss;
   const memoryTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 1000);
-  const engine = (): Partial<EngineOptions> => ({
+  const engine = (uploadCap: number): Partial<EngineOptions> => ({
     ...(task.trackerUrl ? { trackerUrl: task.trackerUrl } : {}),
     ...(task.statsUrl ? { statsUrl: task.statsUrl } : {}),
     RTCPeerConnection: RTCPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
@@ -54,19 +54,24 @@ export async function runWorker(task: WorkerTask): Promise<WorkerResult> {
     iceServers: [],
     maxPeers: task.maxPeers,
     announceIntervalSeconds: 5,
-    ...(task.uploadCap > 0 ? { uploadRateLimit: task.uploadCap } : {}),
+    ...(uploadCap > 0 ? { uploadRateLimit: uploadCap } : {}),
   });
-  const startViewer = (id: string): SimulatedViewer => {
-    const viewer = new SimulatedViewer(id, { playlistUrl: task.playlistUrl, engine: engine(), liveSyncSegments: task.liveSyncSegments });
+  const startViewer = (id: string, uplink: WorkerTask['viewers'][number]['uplink']): SimulatedViewer => {
+    const viewer = new SimulatedViewer(id, {
+      playlistUrl: task.playlistUrl,
+      engine: engine(uplink?.bytesPerSecond ?? task.uploadCap),
+      liveSyncSegments: task.liveSyncSegments,
+      ...(uplink ? { uplinkClass: uplink.name } : {}),
+    });
     viewer.engine.on('segment-loaded', (info) => loads.push({ viewer: id, sequence: info.sequence, httpBytes: info.httpBytes, p2pBytes: info.p2pBytes }));
     viewer.start();
     live.add(viewer);
     return viewer;
   };
-  const sessions = task.viewers.map(async ({ id, joinAtMs }) => {
+  const sessions = task.viewers.map(async ({ id, joinAtMs, uplink }) => {
     await sleep(joinAtMs);
     let generation = 0;
-    let viewer = startViewer(`${id}.${generation}`);
+    let viewer = startViewer(`${id}.${generation}`, uplink);
     while (Date.now() - started < task.durationMs) {
       await sleep(Math.min(10_000, Math.max(0, task.durationMs - (Date.now() - started))));
       if (Date.now() - started >= task.durationMs) break;
@@ -75,7 +80,7 @@ export async function runWorker(task: WorkerTask): Promise<WorkerResult> {
         viewer.stop();
         live.delete(viewer);
         await sleep(1_000);
-        viewer = startViewer(`${id}.${++generation}`);
+        viewer = startViewer(`${id}.${++generation}`, uplink);
       }
     }
     reports.push(viewer.report());

@@ -21,6 +21,7 @@ const samples: PeerMessage[] = [
   { type: 'done', request: 9, total: 123456 },
   { type: 'absent', request: 2, segment: 99 },
   { type: 'cancel', request: 42 },
+  { type: 'busy', request: 7, segment: 1234, retryMs: 850 },
 ];
 
 describe('peer messages', () => {
@@ -61,6 +62,7 @@ describe('peer messages', () => {
     ['have with unknown state', [2, 0, 1, 0, 0, 0, 1, 9]],
     ['short request', [3, 0, 0, 0, 1]],
     ['long cancel', [7, 0, 0, 0, 1, 0]],
+    ['busy without its retry time', [8, 0, 0, 0, 1, 0, 0, 0, 2]],
     ['truncated data', [4, 0, 0, 0, 1]],
     ['data past its total', [4, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 5, 5]],
     ['oversized frame', new Uint8Array(MAX_FRAME_BYTES + 1).fill(4)],

@@ -15,8 +15,11 @@
  * | 5 done | request u32, total u32 | all bytes up to total were sent |
  * | 6 absent | request u32, segment u32 | the peer does not have it (any more) |
  * | 7 cancel | request u32 | stop sending for this request |
+ * | 8 busy | request u32, segment u32, retry u32 (ms) | the peer has it but its uplink is full: ask again after retry ms, or elsewhere |
+ *
+ * Version 2 added `busy`; peers of different versions do not connect (the hello closes).
  */
-export const PEER_PROTOCOL_VERSION = 1;
+export const PEER_PROTOCOL_VERSION = 2;
 export const MAX_FRAME_BYTES = 16 * 1024;
 export const DATA_HEADER_BYTES = 13;
 export const MAX_DATA_CHUNK_BYTES = MAX_FRAME_BYTES - DATA_HEADER_BYTES;
@@ -32,6 +35,7 @@ export const PEER_MESSAGE_TYPES = {
   done: 5,
   absent: 6,
   cancel: 7,
+  busy: 8,
 } as const;
 
 export const HAVE_STATES = { dropped: 0, complete: 1, loading: 2 } as const;
@@ -49,7 +53,8 @@ export type PeerMessage =
   | { readonly type: 'data'; readonly request: number; readonly offset: number; readonly total: number; readonly bytes: Uint8Array }
   | { readonly type: 'done'; readonly request: number; readonly total: number }
   | { readonly type: 'absent'; readonly request: number; readonly segment: number }
-  | { readonly type: 'cancel'; readonly request: number };
+  | { readonly type: 'cancel'; readonly request: number }
+  | { readonly type: 'busy'; readonly request: number; readonly segment: number; readonly retryMs: number };
 
 /** A frame that breaks the protocol. The connection that sent it is closed and the peer penalised. */
 export class PeerProtocolError extends Error {
@@ -117,6 +122,8 @@ export function encodePeerMessage(message: PeerMessage): Uint8Array {
       return fixed(PEER_MESSAGE_TYPES.absent, [message.request, message.segment]);
     case 'cancel':
       return fixed(PEER_MESSAGE_TYPES.cancel, [message.request]);
+    case 'busy':
+      return fixed(PEER_MESSAGE_TYPES.busy, [message.request, message.segment, message.retryMs]);
   }
 }
 
@@ -190,6 +197,9 @@ export function decodePeerMessage(frame: Uint8Array): PeerMessage {
     case PEER_MESSAGE_TYPES.cancel:
       expectLength(frame, 5, 'cancel');
       return { type: 'cancel', request: view.getUint32(1) };
+    case PEER_MESSAGE_TYPES.busy:
+      expectLength(frame, 13, 'busy');
+      return { type: 'busy', request: view.getUint32(1), segment: view.getUint32(5), retryMs: view.getUint32(9) };
     default:
       throw new PeerProtocolError(`unknown frame type ${frame[0]}`);
   }

@@ -10,6 +10,7 @@ import { PeerConnector, randomId20 } from './peer-connector.js';
 import type { Peer } from './peer.js';
 import { sha256, webCryptoAvailable } from './integrity.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './options.js';
+import { uploadAdmission } from './scheduler.js';
 import type { SegmentRef } from './segment.js';
 import { SegmentStore } from './segment-store.js';
 import type { Signaling, SignalingSession } from './signaling.js';
@@ -51,6 +52,8 @@ export interface EngineStats {
   readonly uploadBudget: number;
   /** Segment requests of peers being served now (at most maxUploadPeers × 4). */
   readonly uploadsInProgress: number;
+  /** Peer requests answered 'busy' since the start: the uplink was full (uploadQueueMs). */
+  readonly uploadsRefusedBusy: number;
   /** Bytes of complete segments held for peers (at most segmentMemoryBytes). */
   readonly segmentMemoryBytes: number;
   /** RTCPeerConnections made since the start, all swarms together. */
@@ -109,7 +112,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   private readonly banned = new Set<string>();
   private readonly signaling: Signaling | undefined;
   private httpRate: number | undefined;
-  private counters = { httpBytes: 0, p2pBytes: 0, p2pRelayBytes: 0, uploadBytes: 0, stalls: 0, stallMs: 0, integrityFailures: 0, faults: 0 };
+  private counters = { httpBytes: 0, p2pBytes: 0, p2pRelayBytes: 0, uploadBytes: 0, stalls: 0, stallMs: 0, integrityFailures: 0, faults: 0, uploadsRefusedBusy: 0 };
   /**
    * ICE servers for new connections: the page's, else those the edge handed out (undefined until the first
    * announce reply says, while offers wait: offers made without them would be useless behind NATs).
@@ -125,7 +128,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       const value = this.options[name];
       if (!Number.isFinite(value) || value < 0) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} out of range`);
     }
-    for (const name of ['uploadRateLimit', 'uploadBitrateMultiple', 'peerUploadShare'] as const) {
+    for (const name of ['uploadRateLimit', 'uploadBitrateMultiple', 'peerUploadShare', 'uploadQueueMs'] as const) {
       if (!(this.options[name] > 0) || (name === 'peerUploadShare' && this.options[name] > 1)) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} out of range`);
     }
     const fetchImpl = this.options.fetch ?? (globalThis.fetch?.bind(globalThis) as FetchLike | undefined);
@@ -190,6 +193,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       now: this.options.now,
       mayUpload: (peer) => this.mayUpload(peer),
       uploadWaitMs: (peer, bytes) => this.uploadBudget.waitMs(peer, bytes),
+      admitUpload: (bytes) => this.admitUpload(bytes),
       onUploaded: (bytes) => (this.counters.uploadBytes += bytes),
       ban: (peerId, reason) => this.ban(peerId, reason),
       httpThroughput: () => this.httpRate,
@@ -338,6 +342,14 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     if (peer.activeUploads > 0) return true;
     const uploading = this.ready.reduce((sum, entry) => sum + entry.swarm.uploadingPeers(), 0);
     return uploading < this.options.maxUploadPeers;
+  }
+
+  private admitUpload(bytes: number): number {
+    const queuedBytes = this.ready.reduce((sum, entry) => sum + entry.swarm.pendingUploadBytes(), 0);
+    const admission = uploadAdmission({ queuedBytes, requestBytes: bytes, rate: this.uploadBudget.rate, maxQueueMs: this.options.uploadQueueMs });
+    if (admission.admit) return 0;
+    this.counters.uploadsRefusedBusy++;
+    return admission.retryMs;
   }
 
   /** Whether this peer is refused for good (it broke the protocol or sent bytes that failed their digest). */

@@ -5,6 +5,7 @@ export const SDK_ERRORS = {
   SHOAL_ERR_INTEGRITY: 'digest mismatch',
   SHOAL_ERR_PEER_PROTOCOL: 'peer protocol broken',
   SHOAL_ERR_PEER_GONE: 'peer gone',
+  SHOAL_ERR_PEER_BUSY: 'peer uplink full',
   SHOAL_ERR_SIZE_CONFLICT: 'a peer declared a false size',
   SHOAL_ERR_DESTROYED: 'engine destroyed',
   SHOAL_ERR_OPTIONS: 'invalid option',

@@ -55,6 +55,11 @@ export interface EngineOptions {
   uploadBitrateMultiple: number;
   /** Most of the upload budget one peer may draw, as a fraction of it. @default 0.5 */
   peerUploadShare: number;
+  /**
+   * A request is taken only if the uploads in progress and it leave within this many ms at the upload budget's
+   * rate; past that the peer is told 'busy' and asks elsewhere. @default 1500
+   */
+  uploadQueueMs: number;
   /** Most peers uploaded to at once. @default 10 */
   maxUploadPeers: number;
   /** Memory for complete segments kept for peers, in bytes. @default 64 MiB */
@@ -97,6 +102,7 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
   uploadRateLimit: Infinity,
   uploadBitrateMultiple: 4,
   peerUploadShare: 0.5,
+  uploadQueueMs: 1500,
   maxUploadPeers: 10,
   segmentMemoryBytes: 64 * 1024 * 1024,
   maxSegmentBytes: 32 * 1024 * 1024,

@@ -11,6 +11,8 @@ export const MAX_PEER_HOLDINGS = 1024;
 export const MAX_UPLOADS_PER_PEER = 4;
 /** Implausible requests (a segment sent in full already, one it says it holds, too many at once) before a peer is dropped and banned. */
 export const MAX_IMPLAUSIBLE_REQUESTS = 64;
+/** Longest a peer's 'busy' keeps it out of our choices, whatever it asks for. */
+const MAX_BUSY_MS = 5_000;
 /** Segments remembered per peer as sent in full, to refuse sending them twice. */
 const SERVED_MEMORY = 256;
 
@@ -23,6 +25,8 @@ export interface PeerHost {
   mayUpload(peer: Peer): boolean;
   /** Milliseconds to wait before `bytes` may be sent under the upload rate cap (0: send now, and they are taken). */
   uploadWaitMs(bytes: number): number;
+  /** Whether the uplink takes a request for `bytes` more now: 0 if so, else ms until it may (answered 'busy'). */
+  admitUpload(bytes: number): number;
   onUploaded(bytes: number): void;
   now(): number;
 }
@@ -79,6 +83,8 @@ export class Peer extends TypedEmitter<PeerEvents> {
   failures = 0;
   /** Requests in a row for which the peer sent no byte. */
   fruitlessRequests = 0;
+  /** Until when (host clock) the peer said its uplink is full. */
+  busyUntil = 0;
   bytesDownloaded = 0;
   bytesUploaded = 0;
 
@@ -106,6 +112,13 @@ export class Peer extends TypedEmitter<PeerEvents> {
 
   get activeUploads(): number {
     return this.uploads.size;
+  }
+
+  /** Bytes still to send for the uploads to this peer in progress. */
+  get pendingUploadBytes(): number {
+    let bytes = 0;
+    for (const upload of this.uploads.values()) bytes += Math.max(0, (upload.buffer.total ?? upload.buffer.received) - upload.sent);
+    return bytes;
   }
 
   /** What the peer said it holds for `segment`. */
@@ -210,6 +223,14 @@ export class Peer extends TypedEmitter<PeerEvents> {
         download.resolve();
         return;
       }
+      case 'busy': {
+        const download = this.downloads.get(message.request);
+        if (!download) return;
+        this.downloads.delete(message.request);
+        this.busyUntil = this.host.now() + Math.min(message.retryMs, MAX_BUSY_MS);
+        download.reject(new ShoalError('SHOAL_ERR_PEER_BUSY', `peer ${this.id}: busy`));
+        return;
+      }
       case 'absent': {
         const download = this.downloads.get(message.request);
         this.holdings.delete(message.segment);
@@ -260,6 +281,11 @@ export class Peer extends TypedEmitter<PeerEvents> {
       this.channel.send({ type: 'absent', request, segment });
       return;
     }
+    const retryMs = this.host.admitUpload(Math.max(0, (buffer.total ?? buffer.received) - offset));
+    if (retryMs > 0) {
+      this.channel.send({ type: 'busy', request, segment, retryMs });
+      return;
+    }
     const upload: Upload = { buffer, sent: offset, timer: undefined, unsubscribe: () => undefined };
     // Cut-through: keep sending as more bytes of a loading segment arrive.
     upload.unsubscribe = buffer.subscribe(() => this.pump(request, upload));
@@ -270,12 +296,15 @@ export class Peer extends TypedEmitter<PeerEvents> {
   private pump(request: number, upload: Upload): void {
     if (upload.timer !== undefined || this.uploads.get(request) !== upload) return;
     const { buffer } = upload;
-    if (buffer.status === 'failed' || buffer.received < upload.sent) {
+    if (buffer.status === 'failed' || (buffer.received < upload.sent && buffer.discardedSuspect)) {
       // Our copy was discarded (bad digest): the peer must get it elsewhere.
       this.stopUpload(request);
       this.channel.send({ type: 'absent', request, segment: buffer.segment });
       return;
     }
+    // Our copy restarted from another source: what the peer has is still good, it gets the rest once we
+    // are past it again (our own check still judges the whole, and retracts it if it fails).
+    if (buffer.received < upload.sent) return;
     const total = buffer.total;
     while (total !== undefined && upload.sent < buffer.received && !this.channel.congested) {
       const size = Math.min(MAX_DATA_CHUNK_BYTES, buffer.received - upload.sent);

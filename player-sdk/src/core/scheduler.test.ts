@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestPeer, chooseSource, electedForHttp, type PeerCandidate, type SourceInput } from './scheduler.js';
+import { bestPeer, chooseSource, electedForHttp, uploadAdmission, type PeerCandidate, type SourceInput } from './scheduler.js';
 
 const peer = (peerId: string, state: PeerCandidate['state'], throughput?: number, activeDownloads = 0, failures = 0): PeerCandidate => ({
   peerId,
@@ -21,6 +21,19 @@ const base: SourceInput = {
 };
 
 describe('chooseSource', () => {
+  it('skips holders whose uplink is full, and waits for the first to free up while the slack allows', () => {
+    const busy = (id: string, ms: number): PeerCandidate => ({ ...peer(id, 'complete', 1e6), busyForMs: ms });
+    expect(chooseSource({ ...base, candidates: [busy('a', 800), peer('b', 'loading', 1e3)] })).toEqual({ kind: 'peer', peerId: 'b' });
+    expect(chooseSource({ ...base, candidates: [busy('a', 800), busy('b', 300)] })).toEqual({ kind: 'wait', maxWaitMs: 300 });
+    // Elected or not: the segment is in the swarm, so a short wait beats another HTTP copy.
+    expect(chooseSource({ ...base, electedForHttp: true, candidates: [busy('a', 800)] })).toEqual({ kind: 'wait', maxWaitMs: 800 });
+    // Not when freeing up comes after the slack: then HTTP, as when nobody holds it.
+    expect(chooseSource({ ...base, electedForHttp: true, candidates: [busy('a', 7_500)] })).toEqual({ kind: 'http' });
+    expect(chooseSource({ ...base, electedForHttp: false, candidates: [busy('a', 9_000)] })).toEqual({ kind: 'wait', maxWaitMs: 7_500 });
+    // A busy time that ran out is free again.
+    expect(chooseSource({ ...base, candidates: [busy('a', 0)] })).toEqual({ kind: 'peer', peerId: 'a' });
+  });
+
   it('goes to HTTP inside the urgent window, whatever peers have', () => {
     expect(chooseSource({ ...base, now: 18_000, candidates: [peer('a', 'complete')] })).toEqual({ kind: 'http' });
     expect(chooseSource({ ...base, now: 17_500, candidates: [peer('a', 'complete')] })).toEqual({ kind: 'http' });
@@ -85,5 +98,29 @@ describe('electedForHttp', () => {
       expect(winners).toHaveLength(2);
     }
     expect(electedForHttp('alone', [], 7)).toBe(true);
+  });
+});
+
+describe('uploadAdmission', () => {
+  const load = { queuedBytes: 0, requestBytes: 200_000, rate: 150_000, maxQueueMs: 1_500 };
+
+  it('always takes a request when nothing is in progress, however slow the uplink', () => {
+    expect(uploadAdmission({ ...load, rate: 10_000 })).toEqual({ admit: true });
+  });
+
+  it('takes a request that leaves within the queue time with what is queued before it', () => {
+    expect(uploadAdmission({ ...load, queuedBytes: 25_000 })).toEqual({ admit: true }); // 1.5 s exactly
+    expect(uploadAdmission({ ...load, queuedBytes: 200_000, rate: 400_000 })).toEqual({ admit: true });
+  });
+
+  it('says busy past it, with the time until the queue has room for this request', () => {
+    // 400 kB at 150 kB/s is 2667 ms: room in 1167 ms.
+    expect(uploadAdmission({ ...load, queuedBytes: 200_000 })).toEqual({ admit: false, retryMs: 1_167 });
+    // Never a retry so short it is only asked again in vain.
+    expect(uploadAdmission({ ...load, queuedBytes: 26_000 })).toEqual({ admit: false, retryMs: 100 });
+  });
+
+  it('takes everything without a finite upload rate', () => {
+    expect(uploadAdmission({ ...load, queuedBytes: 1e9, rate: Infinity })).toEqual({ admit: true });
   });
 });

@@ -10,6 +10,8 @@ export interface PeerCandidate {
   readonly throughput: number | undefined;
   readonly activeDownloads: number;
   readonly failures: number;
+  /** The peer answered 'busy' (its uplink is full): ms until it may take a request again. Absent or 0: free. */
+  readonly busyForMs?: number;
 }
 
 export interface SourceInput {
@@ -56,10 +58,15 @@ export function chooseSource(input: SourceInput): SourceDecision {
   if (input.httpOnly) return { kind: 'http' };
   const slackMs = input.deadline === undefined ? Infinity : input.deadline - input.now - input.urgentWindowMs - input.httpEstimateMs;
   if (slackMs <= 0) return { kind: 'http' };
-  const complete = bestPeer(input.candidates.filter((c) => c.state === 'complete'));
+  const free = input.candidates.filter((c) => !((c.busyForMs ?? 0) > 0));
+  const complete = bestPeer(free.filter((c) => c.state === 'complete'));
   if (complete) return { kind: 'peer', peerId: complete.peerId };
-  const loading = bestPeer(input.candidates.filter((c) => c.state === 'loading'));
+  const loading = bestPeer(free.filter((c) => c.state === 'loading'));
   if (loading) return { kind: 'peer', peerId: loading.peerId };
+  // The segment is in the swarm but every holder's uplink is full: wait for the first to free up while the
+  // slack allows (another HTTP copy is what a full uplink must not cause), then ask again.
+  const soonestFree = Math.min(...input.candidates.map((c) => c.busyForMs ?? 0));
+  if (input.candidates.length > 0 && soonestFree < slackMs) return { kind: 'wait', maxWaitMs: soonestFree };
   // Alone, a player would elect itself; while peers may still connect and the player can afford to wait,
   // it waits for them instead.
   if (input.electedForHttp && !(input.awaitingPeers && input.deadline !== undefined)) return { kind: 'http' };
@@ -96,4 +103,33 @@ export function electedForHttp(self: string, neighbours: readonly string[], segm
     if (higher >= count) return false;
   }
   return true;
+}
+
+export interface UploadLoad {
+  /** Bytes still to send for the uploads in progress, to all peers together. */
+  readonly queuedBytes: number;
+  /** Bytes the new request asks for. */
+  readonly requestBytes: number;
+  /** Bytes per second this player uploads at most (its upload budget). */
+  readonly rate: number;
+  /** Take a request only if everything queued, it included, leaves within this many ms. */
+  readonly maxQueueMs: number;
+}
+
+export type UploadAdmission = { readonly admit: true } | { readonly admit: false; readonly retryMs: number };
+
+/** Shortest retry a busy uploader asks for: below it the requester would only ask again in vain. */
+const MIN_RETRY_MS = 100;
+
+/**
+ * Whether an uploader takes one more request. Uploads in progress share the uplink, so a request queued
+ * behind them finishes late for everyone; a full uplink says 'busy' at once, with when to ask again, and
+ * the requester goes to a free peer (or waits for one) instead of stalling behind it. With nothing in
+ * progress a request is always taken: a slow uplink still serves one peer at a time.
+ */
+export function uploadAdmission(load: UploadLoad): UploadAdmission {
+  if (load.queuedBytes <= 0 || !Number.isFinite(load.rate) || load.rate <= 0) return { admit: true };
+  const queueMs = ((load.queuedBytes + load.requestBytes) / load.rate) * 1000;
+  if (queueMs <= load.maxQueueMs) return { admit: true };
+  return { admit: false, retryMs: Math.max(MIN_RETRY_MS, Math.ceil(queueMs - load.maxQueueMs)) };
 }

@@ -26,6 +26,45 @@ describe('SegmentBuffer', () => {
     expect(buffer.declareTotal(50)).toBe(true);
   });
 
+  it('remembers bytes dropped to switch sources, and says whether the verified copy disagrees with them', () => {
+    const fill = (buffer: SegmentBuffer, bytes: number[], from: string): void => {
+      buffer.append(buffer.received, Uint8Array.from(bytes), 'p2p', { id: from, claimed: 'loading' });
+    };
+    const agreeing = new SegmentBuffer(1, 100);
+    fill(agreeing, [1, 2], 'slow');
+    agreeing.reset(false);
+    expect(agreeing.discardedSuspect).toBe(false);
+    fill(agreeing, [1, 2, 3, 4], 'other');
+    agreeing.markComplete();
+    expect(agreeing.droppedBytesDiffer()).toBe(false);
+
+    const differing = new SegmentBuffer(2, 100);
+    fill(differing, [1, 9], 'liar');
+    differing.reset(false);
+    fill(differing, [1, 2, 3, 4], 'other');
+    expect(differing.droppedBytesDiffer()).toBe(true);
+    // Asked once: the answer is given and forgotten.
+    expect(differing.droppedBytesDiffer()).toBe(false);
+
+    // A suspect reset voids what was relayed by itself ('absent' downstream): nothing left to compare.
+    const suspect = new SegmentBuffer(3, 100);
+    fill(suspect, [7, 7], 'liar');
+    suspect.reset(false);
+    suspect.reset();
+    expect(suspect.discardedSuspect).toBe(true);
+    fill(suspect, [1, 2], 'other');
+    expect(suspect.droppedBytesDiffer()).toBe(false);
+
+    // Too many switches to keep every prefix: treated as differing.
+    const restless = new SegmentBuffer(4, 100);
+    for (let i = 0; i < 4; i++) {
+      fill(restless, [1], `p${i}`);
+      restless.reset(false);
+    }
+    fill(restless, [1, 2], 'last');
+    expect(restless.droppedBytesDiffer()).toBe(true);
+  });
+
   it('resets to empty after a failed check and notifies subscribers', () => {
     const buffer = new SegmentBuffer(1, 100);
     let changes = 0;

@@ -3,6 +3,9 @@
  * from `received` on another source (a peer or HTTP with Range) and so that a player can relay chunks to its
  * own peers while they are still arriving (cut-through).
  */
+/** Source switches remembered per segment; past this a relay retracts what it passed on to be safe. */
+const MAX_DROPPED_PREFIXES = 3;
+
 export class SegmentBuffer {
   private data: Uint8Array;
   private length = 0;
@@ -95,8 +98,25 @@ export class SegmentBuffer {
     this.notify();
   }
 
-  /** Discards everything (failed transfer, bad digest); the buffer can be filled again from zero. */
-  reset(): void {
+  /**
+   * Whether the bytes last discarded were suspect (failed verification, or a peer withdrew them) rather than
+   * dropped to switch sources: what was relayed of suspect bytes is void downstream too.
+   */
+  discardedSuspect = false;
+  /**
+   * Prefixes dropped to switch sources, which a relay may have passed on already: checked against the copy
+   * once it is complete and verified (`droppedBytesDiffer`). Undefined entries: too many to keep.
+   */
+  private dropped: (Uint8Array | undefined)[] = [];
+
+  /**
+   * Discards every byte; the buffer can be filled again from zero. `suspect`: they proved false or were
+   * withdrawn (bad digest, false size, a relay's retraction), not just left for another source.
+   */
+  reset(suspect = true): void {
+    this.discardedSuspect = suspect;
+    if (suspect) this.dropped = [];
+    else if (this.length > 0) this.dropped.push(this.dropped.length < MAX_DROPPED_PREFIXES ? this.data.slice(0, this.length) : undefined);
     this.length = 0;
     this.declaredTotal = undefined;
     this.bytesFrom.http = 0;
@@ -105,6 +125,16 @@ export class SegmentBuffer {
     this.timing.first = 0;
     this.state = 'loading';
     this.notify();
+  }
+
+  /**
+   * Whether any prefix dropped to switch sources differs from this complete copy: a relay that passed such
+   * bytes on must retract them, since its own check vouched only for the copy it kept.
+   */
+  droppedBytesDiffer(): boolean {
+    const dropped = this.dropped;
+    this.dropped = [];
+    return dropped.some((prefix) => prefix === undefined || prefix.length > this.length || prefix.some((byte, i) => byte !== this.data[i]));
   }
 
   markFailed(): void {

@@ -19,6 +19,7 @@ const ZERO_STATS: EngineStats = {
   faults: 0,
   uploadBudget: 0,
   uploadsInProgress: 0,
+  uploadsRefusedBusy: 0,
   segmentMemoryBytes: 0,
   connectionsCreated: 0,
   connectionsOpen: 0,

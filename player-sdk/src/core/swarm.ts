@@ -35,6 +35,8 @@ export interface SwarmContext {
   mayUpload(peer: Peer): boolean;
   /** Milliseconds before `bytes` may go to `peer` (0: now, and they are taken from its budget). */
   uploadWaitMs(peer: Peer, bytes: number): number;
+  /** 0 if the uplink takes a request for `bytes` more now, else ms until it may. */
+  admitUpload(bytes: number): number;
   onUploaded(bytes: number): void;
   /** A peer sent bytes that failed verification, or broke the protocol: it is disconnected and never reconnected. */
   ban(peerId: string, reason: string): void;
@@ -145,6 +147,13 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     return count;
   }
 
+  /** Bytes still to send for this swarm's uploads in progress. */
+  pendingUploadBytes(): number {
+    let bytes = 0;
+    for (const peer of this.peers.values()) bytes += peer.pendingUploadBytes;
+    return bytes;
+  }
+
   peerIds(): string[] {
     return [...this.peers.keys()];
   }
@@ -233,10 +242,11 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
 
   private candidates(sequence: number, excluded?: ReadonlySet<string>): PeerCandidate[] {
     const out: PeerCandidate[] = [];
+    const now = this.context.now();
     for (const peer of this.peers.values()) {
       const state = peer.has(sequence);
       if (!peer.ready || state === undefined || state === 'dropped' || excluded?.has(peer.id)) continue;
-      out.push({ peerId: peer.id, state, throughput: peer.throughput, activeDownloads: peer.activeDownloads, failures: peer.failures });
+      out.push({ peerId: peer.id, state, throughput: peer.throughput, activeDownloads: peer.activeDownloads, failures: peer.failures, busyForMs: Math.max(0, peer.busyUntil - now) });
     }
     return out;
   }
@@ -299,6 +309,8 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
           this.blame(segment.sequence, buffer, 'bad bytes');
           continue;
         }
+        // Bytes dropped to switch sources may have been relayed already; if they were not these, retract what we relayed.
+        if (buffer.droppedBytesDiffer()) this.broadcast([{ segment: segment.sequence, state: 'dropped' }]);
         const bytesFrom = { ...buffer.bytesFrom };
         const contributors = [...buffer.contributors.keys()];
         buffer.timing.end = this.context.now();
@@ -333,7 +345,8 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     if (!peer) return;
     // Bytes of one peer are never continued with another's: a digest mismatch must point at one peer.
     // (HTTP may continue a peer's bytes: those are the origin's and above suspicion.)
-    if ([...job.buffer.contributors.keys()].some((id) => id !== peerId)) job.buffer.reset();
+    // Dropping them is no accusation: a relay passing them on keeps them for its peer (`reset(false)`).
+    if ([...job.buffer.contributors.keys()].some((id) => id !== peerId)) job.buffer.reset(false);
     const { sequence } = job.segment;
     const startedAt = this.context.now();
     const startBytes = job.buffer.received;
@@ -361,6 +374,8 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       await peer.download(sequence, job.buffer);
       peer.fruitlessRequests = 0;
     } catch (error) {
+      // A full uplink is no fault: the peer is skipped until it said to ask again (Peer.busyUntil).
+      if (error instanceof ShoalError && error.code === 'SHOAL_ERR_PEER_BUSY') return;
       // What it sent stays; the rest comes from elsewhere (HTTP resumes with Range), not from it again.
       job.excluded.add(peerId);
       if (error instanceof ShoalError && error.code === 'SHOAL_ERR_PEER_PROTOCOL') this.context.ban(peerId, error.message);
@@ -421,6 +436,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       segmentFor: (segment) => this.context.store.get(this.id, segment),
       mayUpload: (p) => this.context.mayUpload(p),
       uploadWaitMs: (bytes) => this.context.uploadWaitMs(peer, bytes),
+      admitUpload: (bytes) => this.context.admitUpload(bytes),
       onUploaded: (bytes) => this.context.onUploaded(bytes),
       now: () => this.context.now(),
     };

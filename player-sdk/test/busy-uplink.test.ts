@@ -1,0 +1,129 @@
+import { RTCPeerConnection } from 'node-datachannel/polyfill';
+import { MAX_DATA_CHUNK_BYTES, type HaveEntry, type PeerMessage } from '@shoal/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { infoHashOf, ShoalEngine, swarmKeyOf } from '../src/core/engine.js';
+import type { EngineOptions } from '../src/core/options.js';
+import { HostilePeer, type HostileBehaviour } from './hostile-peer.js';
+import { MemorySignalingHub } from './memory-signaling.js';
+import { SegmentServer } from './segment-server.js';
+
+/**
+ * A full uplink says 'busy' at once instead of queueing a request behind the uploads it already has, and a
+ * player told 'busy' neither blames the peer nor gives up on it: it asks again when told to. Both sides are
+ * driven over real data channels by a peer of the test's own writing (hostile-peer.ts) speaking the wire
+ * protocol, so the frames themselves are what is checked.
+ */
+
+const SEGMENT_BYTES = 200_000;
+let cleanup: (() => void | Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const step of cleanup.reverse()) await step();
+  cleanup = [];
+});
+
+async function until(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function pair(behaviour: (server: SegmentServer) => HostileBehaviour, options: Partial<EngineOptions>, segmentBytes = SEGMENT_BYTES, count = 4) {
+  const server = new SegmentServer(count, segmentBytes);
+  await server.start();
+  cleanup.push(() => server.stop());
+  const playlist = `${server.url}/live/index.m3u8`;
+  const hub = new MemorySignalingHub();
+  const infoHash = await infoHashOf(swarmKeyOf(playlist, undefined));
+  const other = new HostilePeer(hub.signaling(), infoHash.binary, infoHash.hex, '-XX0001-wirepeer0001', behaviour(server));
+  cleanup.push(() => other.destroy());
+  const engine = new ShoalEngine({
+    RTCPeerConnection: RTCPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
+    signaling: hub.signaling(),
+    iceServers: [],
+    announceIntervalSeconds: 1,
+    ...options,
+  });
+  cleanup.push(() => engine.destroy());
+  await engine.updatePlaylist(playlist, Array.from({ length: count }, (_, i) => server.segment(i)), true);
+  await until('the peer to connect', () => other.opened > 0);
+  return { server, playlist, other, engine };
+}
+
+describe('an uploader whose uplink is full', () => {
+  it('serves the request that fits its queue and answers the next one busy, with when to ask again', async () => {
+    const answers: PeerMessage[] = [];
+    const held = new Set<number>();
+    let asked = false;
+    const p = await pair(
+      () => ({
+        onMessage(channel, message, self) {
+          if (message.type === 'hello') {
+            channel.send(self.hello());
+            channel.send({ type: 'have', entries: [] });
+          } else if (message.type === 'have') {
+            for (const entry of message.entries) if (entry.state === 'complete') held.add(entry.segment);
+            if (asked || !held.has(0) || !held.has(1)) return;
+            // Two whole 400 kB segments at once from an uplink of 100 kB/s whose queue holds 1.5 s: the first
+            // takes the budget's burst (256 KiB) and goes on at the rate, the second cannot fit behind it.
+            asked = true;
+            channel.send({ type: 'request', request: 1, segment: 0, offset: 0 });
+            channel.send({ type: 'request', request: 2, segment: 1, offset: 0 });
+          } else if (message.type === 'busy' || message.type === 'done' || message.type === 'absent') answers.push(message);
+        },
+      }),
+      { uploadRateLimit: 100_000, uploadQueueMs: 1_500 },
+      400_000,
+    );
+    // The engine holds segments 0 and 1 (over HTTP, alone), then announces them.
+    for (const sn of [0, 1]) await p.engine.loadSegment(p.playlist, p.server.segment(sn), p.engine.options.now() + 10_000);
+    await until('both answers', () => answers.length === 2, 15_000);
+    const busy = answers.find((m) => m.type === 'busy');
+    const done = answers.find((m) => m.type === 'done');
+    expect(busy).toMatchObject({ type: 'busy', request: 2, segment: 1 });
+    // At most 400 + 400 kB queued at 100 kB/s against a 1.5 s queue: room in at most 6.5 s; at least
+    // the 138 kB past the burst plus the request, 5.4 s, less the time since the first began.
+    expect(busy?.type === 'busy' && busy.retryMs).toBeGreaterThan(3_000);
+    expect(busy?.type === 'busy' && busy.retryMs).toBeLessThanOrEqual(6_500);
+    expect(done).toMatchObject({ type: 'done', request: 1 });
+    expect(p.engine.getStats().uploadsRefusedBusy).toBe(1);
+  });
+});
+
+describe('a player told busy', () => {
+  it('asks the same peer again after the time it was given, and is not put off it', async () => {
+    const RETRY_MS = 400;
+    const requestsAt: number[] = [];
+    const p = await pair(
+      (server) => ({
+        onMessage(channel, message, self) {
+          if (message.type === 'hello') {
+            channel.send(self.hello());
+            channel.send({ type: 'have', entries: Array.from({ length: 4 }, (_, i): HaveEntry => ({ segment: i, state: 'complete' })) });
+          } else if (message.type === 'request') {
+            requestsAt.push(Date.now());
+            if (requestsAt.length === 1) {
+              channel.send({ type: 'busy', request: message.request, segment: message.segment, retryMs: RETRY_MS });
+              return;
+            }
+            const bytes = server.bytes.get(`/seg${message.segment}.ts`)!;
+            for (let offset = message.offset; offset < bytes.length; offset += MAX_DATA_CHUNK_BYTES) {
+              channel.send({ type: 'data', request: message.request, offset, total: bytes.length, bytes: bytes.subarray(offset, Math.min(bytes.length, offset + MAX_DATA_CHUNK_BYTES)) });
+            }
+            channel.send({ type: 'done', request: message.request, total: bytes.length });
+          }
+        },
+      }),
+      {},
+    );
+    await until('its holdings', () => p.engine.peerCount() === 1);
+    const result = await p.engine.loadSegment(p.playlist, p.server.segment(2), p.engine.options.now() + 8_000);
+    expect(Buffer.from(result.bytes).equals(p.server.bytes.get('/seg2.ts')!)).toBe(true);
+    expect(result.bytesFrom).toEqual({ http: 0, p2p: p.server.bytes.get('/seg2.ts')!.length });
+    expect(requestsAt).toHaveLength(2);
+    expect(requestsAt[1]! - requestsAt[0]!).toBeGreaterThanOrEqual(RETRY_MS - 20);
+    expect(p.engine.peerCount()).toBe(1);
+  });
+});
