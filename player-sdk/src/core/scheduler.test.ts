@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestPeer, chooseSource, electedForHttp, uploadAdmission, type PeerCandidate, type SourceInput } from './scheduler.js';
+import { bestPeer, chooseSource, electedForHttp, resumeOverHttp, uploadAdmission, type PeerCandidate, type SourceInput } from './scheduler.js';
 
 const peer = (peerId: string, state: PeerCandidate['state'], throughput?: number, activeDownloads = 0, failures = 0): PeerCandidate => ({
   peerId,
@@ -122,5 +122,16 @@ describe('uploadAdmission', () => {
 
   it('takes everything without a finite upload rate', () => {
     expect(uploadAdmission({ ...load, queuedBytes: 1e9, rate: Infinity })).toEqual({ admit: true });
+  });
+});
+
+describe('resumeOverHttp', () => {
+  it('keeps a slow peer’s bytes and lets HTTP finish from half the segment on; before that another peer starts over', () => {
+    expect(resumeOverHttp(100_000, 200_000)).toBe(true);
+    expect(resumeOverHttp(150_000, 200_000)).toBe(true);
+    expect(resumeOverHttp(99_999, 200_000)).toBe(false);
+    expect(resumeOverHttp(0, 200_000)).toBe(false);
+    // Size unknown: nothing to weigh, the scheduler chooses as usual.
+    expect(resumeOverHttp(100_000, undefined)).toBe(false);
   });
 });

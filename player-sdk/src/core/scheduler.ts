@@ -133,3 +133,13 @@ export function uploadAdmission(load: UploadLoad): UploadAdmission {
   if (queueMs <= load.maxQueueMs) return { admit: true };
   return { admit: false, retryMs: Math.max(MIN_RETRY_MS, Math.ceil(queueMs - load.maxQueueMs)) };
 }
+
+/**
+ * After giving up on a slow peer mid-segment: whether HTTP should fetch the rest (with Range, keeping the
+ * peer's bytes) rather than another peer start over. Bytes of two peers are never mixed (a bad digest must
+ * point at one), so switching peers throws away what arrived — upload spent for nothing. Past half the
+ * segment, the rest over HTTP costs the CDN less than the waste would cost the swarm's uplinks.
+ */
+export function resumeOverHttp(received: number, total: number | undefined): boolean {
+  return total !== undefined && total > 0 && received * 2 >= total;
+}

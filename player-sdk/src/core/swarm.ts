@@ -5,7 +5,7 @@ import { fetchIntoBuffer, type FetchLike } from './http-loader.js';
 import { matchesDigest } from './integrity.js';
 import { Peer, type PeerHost } from './peer.js';
 import type { PeerChannel } from './peer-channel.js';
-import { chooseSource, electedForHttp, type PeerCandidate } from './scheduler.js';
+import { chooseSource, electedForHttp, resumeOverHttp, type PeerCandidate } from './scheduler.js';
 import type { SegmentBuffer } from './segment-buffer.js';
 import type { SegmentStore } from './segment-store.js';
 import type { SegmentRef } from './segment.js';
@@ -365,8 +365,8 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       }
       if (giveUp) {
         peer.failures++;
-        // What arrived stays: HTTP (or another peer) resumes from there.
-        job.httpOnly = job.httpOnly || (job.deadline !== undefined && now >= job.deadline - this.context.settings.urgentWindowMs - this.httpEstimateMs(job));
+        // What arrived stays: HTTP resumes from there, or another peer starts afresh (see resumeOverHttp).
+        job.httpOnly = job.httpOnly || resumeOverHttp(job.buffer.received, job.buffer.total) || (job.deadline !== undefined && now >= job.deadline - this.context.settings.urgentWindowMs - this.httpEstimateMs(job));
         peer.cancel(sequence, new ShoalError('SHOAL_ERR_ABORTED', 'peer too slow'));
       }
     }, WATCHDOG_MS);
