@@ -350,6 +350,9 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     const { sequence } = job.segment;
     const startedAt = this.context.now();
     const startBytes = job.buffer.received;
+    // A relay still loading the segment may have nothing yet to send (its own source is slow or busy): only
+    // a peer that said its copy is complete and sends nothing is suspect.
+    const claimedComplete = peer.has(sequence) === 'complete';
     const watchdog = setInterval(() => {
       const now = this.context.now();
       const last = peer.lastProgress(sequence) ?? startedAt;
@@ -379,10 +382,10 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       // What it sent stays; the rest comes from elsewhere (HTTP resumes with Range), not from it again.
       job.excluded.add(peerId);
       if (error instanceof ShoalError && error.code === 'SHOAL_ERR_PEER_PROTOCOL') this.context.ban(peerId, error.message);
-      // A peer that claims segments and sends nothing for them, again and again, only costs time.
+      // A peer that claims complete segments and sends nothing for them, again and again, only costs time.
       const answeredAbsent = error instanceof ShoalError && error.code === 'SHOAL_ERR_PEER_GONE' && peer.ready;
       if (job.buffer.received > startBytes || answeredAbsent) peer.fruitlessRequests = 0;
-      else if (++peer.fruitlessRequests >= MAX_FRUITLESS_REQUESTS) this.context.ban(peerId, 'silent claims');
+      else if (claimedComplete && ++peer.fruitlessRequests >= MAX_FRUITLESS_REQUESTS) this.context.ban(peerId, 'silent claims');
       // Absent, gone, too slow: the scheduling loop picks the next source.
     } finally {
       clearInterval(watchdog);
