@@ -1,11 +1,6 @@
-import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import { MAX_DATA_CHUNK_BYTES, type HaveEntry, type PeerMessage } from '@shoal/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { infoHashOf, ShoalEngine, swarmKeyOf } from '../src/core/engine.js';
-import type { EngineOptions } from '../src/core/options.js';
-import { HostilePeer, type HostileBehaviour } from './hostile-peer.js';
-import { MemorySignalingHub } from './memory-signaling.js';
-import { SegmentServer } from './segment-server.js';
+import { openArena, until, type Cleanup } from './wire-arena.js';
 
 /**
  * A full uplink says 'busy' at once instead of queueing a request behind the uploads it already has, and a
@@ -15,49 +10,20 @@ import { SegmentServer } from './segment-server.js';
  */
 
 const SEGMENT_BYTES = 200_000;
-let cleanup: (() => void | Promise<void>)[] = [];
+let cleanup: Cleanup = [];
 
 afterEach(async () => {
   for (const step of cleanup.reverse()) await step();
   cleanup = [];
 });
 
-async function until(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-async function pair(behaviour: (server: SegmentServer) => HostileBehaviour, options: Partial<EngineOptions>, segmentBytes = SEGMENT_BYTES, count = 4) {
-  const server = new SegmentServer(count, segmentBytes);
-  await server.start();
-  cleanup.push(() => server.stop());
-  const playlist = `${server.url}/live/index.m3u8`;
-  const hub = new MemorySignalingHub();
-  const infoHash = await infoHashOf(swarmKeyOf(playlist, undefined));
-  const other = new HostilePeer(hub.signaling(), infoHash.binary, infoHash.hex, '-XX0001-wirepeer0001', behaviour(server));
-  cleanup.push(() => other.destroy());
-  const engine = new ShoalEngine({
-    RTCPeerConnection: RTCPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
-    signaling: hub.signaling(),
-    iceServers: [],
-    announceIntervalSeconds: 1,
-    ...options,
-  });
-  cleanup.push(() => engine.destroy());
-  await engine.updatePlaylist(playlist, Array.from({ length: count }, (_, i) => server.segment(i)), true);
-  await until('the peer to connect', () => other.opened > 0);
-  return { server, playlist, other, engine };
-}
-
 describe('an uploader whose uplink is full', () => {
   it('serves the request that fits its queue and answers the next one busy, with when to ask again', async () => {
     const answers: PeerMessage[] = [];
     const held = new Set<number>();
     let asked = false;
-    const p = await pair(
+    const p = await openArena(
+      cleanup,
       () => ({
         onMessage(channel, message, self) {
           if (message.type === 'hello') {
@@ -74,11 +40,10 @@ describe('an uploader whose uplink is full', () => {
           } else if (message.type === 'busy' || message.type === 'done' || message.type === 'absent') answers.push(message);
         },
       }),
-      { uploadRateLimit: 100_000, uploadQueueMs: 1_500 },
-      400_000,
+      { count: 4, segmentBytes: 400_000, options: { uploadRateLimit: 100_000, uploadQueueMs: 1_500 } },
     );
     // The engine holds segments 0 and 1 (over HTTP, alone), then announces them.
-    for (const sn of [0, 1]) await p.engine.loadSegment(p.playlist, p.server.segment(sn), p.engine.options.now() + 10_000);
+    for (const sn of [0, 1]) await p.honest.loadSegment(p.playlist, p.server.segment(sn), p.honest.options.now() + 10_000);
     await until('both answers', () => answers.length === 2, 15_000);
     const busy = answers.find((m) => m.type === 'busy');
     const done = answers.find((m) => m.type === 'done');
@@ -88,7 +53,7 @@ describe('an uploader whose uplink is full', () => {
     expect(busy?.type === 'busy' && busy.retryMs).toBeGreaterThan(3_000);
     expect(busy?.type === 'busy' && busy.retryMs).toBeLessThanOrEqual(6_500);
     expect(done).toMatchObject({ type: 'done', request: 1 });
-    expect(p.engine.getStats().uploadsRefusedBusy).toBe(1);
+    expect(p.honest.getStats().uploadsRefusedBusy).toBe(1);
   });
 });
 
@@ -96,7 +61,8 @@ describe('a player told busy', () => {
   it('asks the same peer again after the time it was given, and is not put off it', async () => {
     const RETRY_MS = 400;
     const requestsAt: number[] = [];
-    const p = await pair(
+    const p = await openArena(
+      cleanup,
       (server) => ({
         onMessage(channel, message, self) {
           if (message.type === 'hello') {
@@ -116,14 +82,14 @@ describe('a player told busy', () => {
           }
         },
       }),
-      {},
+      { count: 4, segmentBytes: SEGMENT_BYTES },
     );
-    await until('its holdings', () => p.engine.peerCount() === 1);
-    const result = await p.engine.loadSegment(p.playlist, p.server.segment(2), p.engine.options.now() + 8_000);
+    await until('its holdings', () => p.honest.peerCount() === 1);
+    const result = await p.honest.loadSegment(p.playlist, p.server.segment(2), p.honest.options.now() + 8_000);
     expect(Buffer.from(result.bytes).equals(p.server.bytes.get('/seg2.ts')!)).toBe(true);
     expect(result.bytesFrom).toEqual({ http: 0, p2p: p.server.bytes.get('/seg2.ts')!.length });
     expect(requestsAt).toHaveLength(2);
     expect(requestsAt[1]! - requestsAt[0]!).toBeGreaterThanOrEqual(RETRY_MS - 20);
-    expect(p.engine.peerCount()).toBe(1);
+    expect(p.honest.peerCount()).toBe(1);
   });
 });

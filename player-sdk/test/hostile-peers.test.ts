@@ -3,13 +3,13 @@ import { runInNewContext } from 'node:vm';
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import { MAX_DATA_CHUNK_BYTES, MAX_HAVE_ENTRIES, type HaveEntry, type PeerMessage } from '@shoal/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { infoHashOf, ShoalEngine, swarmKeyOf } from '../src/core/engine.js';
+import { ShoalEngine } from '../src/core/engine.js';
 import type { EngineOptions } from '../src/core/options.js';
 import { MAX_IMPLAUSIBLE_REQUESTS, MAX_PEER_HOLDINGS, MAX_UPLOADS_PER_PEER } from '../src/core/peer.js';
 import { MAX_FAILED_RELAYS, MAX_FRUITLESS_REQUESTS, RETRACT_WINDOW_MS } from '../src/core/swarm.js';
-import { HostilePeer, type HostileBehaviour, type HostileChannel } from './hostile-peer.js';
-import { MemorySignalingHub } from './memory-signaling.js';
-import { SegmentServer } from './segment-server.js';
+import type { HostileBehaviour, HostileChannel, HostilePeer } from './hostile-peer.js';
+import type { SegmentServer } from './segment-server.js';
+import { openArena, until, type Arena } from './wire-arena.js';
 
 /**
  * Hostile peers of the tests' own writing (hostile-peer.ts: node-datachannel and the binary peer protocol,
@@ -28,46 +28,9 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function until(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-interface Arena {
-  server: SegmentServer;
-  honest: ShoalEngine;
-  attacker: HostilePeer;
-  playlist: string;
-  disconnects: string[];
-  hub: MemorySignalingHub;
-}
-
 /** An origin of `count` segments, one honest engine and one attacker in the same swarm, connected. */
-async function arena(behaviourFor: (server: SegmentServer) => HostileBehaviour, count = 6, options: Partial<EngineOptions> = {}): Promise<Arena> {
-  const server = new SegmentServer(count, SEGMENT_BYTES);
-  await server.start();
-  cleanup.push(() => server.stop());
-  const playlist = `${server.url}/live/index.m3u8`;
-  const hub = new MemorySignalingHub();
-  const infoHash = await infoHashOf(swarmKeyOf(playlist, undefined));
-  const attacker = new HostilePeer(hub.signaling(), infoHash.binary, infoHash.hex, '-XX0001-hostile00001', behaviourFor(server));
-  cleanup.push(() => attacker.destroy());
-  const honest = new ShoalEngine({
-    RTCPeerConnection: RTCPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
-    signaling: hub.signaling(),
-    iceServers: [],
-    announceIntervalSeconds: 1,
-    ...options,
-  });
-  cleanup.push(() => honest.destroy());
-  const disconnects: string[] = [];
-  honest.on('peer-disconnected', ({ reason }) => disconnects.push(reason));
-  await honest.updatePlaylist(playlist, Array.from({ length: count }, (_, i) => server.segment(i)), true);
-  await until('the attacker to connect', () => attacker.opened > 0);
-  return { server, honest, attacker, playlist, disconnects, hub };
+function arena(behaviourFor: (server: SegmentServer) => HostileBehaviour, count = 6, options: Partial<EngineOptions> = {}): Promise<Arena> {
+  return openArena(cleanup, behaviourFor, { count, segmentBytes: SEGMENT_BYTES, options });
 }
 
 /** Channels the honest engine took the attacker in on (it greets a peer it accepts with hello). */
@@ -152,25 +115,38 @@ describe('a peer lying about a segment’s size', () => {
   }
 });
 
+/**
+ * A relay claiming to be still loading every segment (cut-through, not verified yet) that serves each
+ * request with flipped bytes; `after` says what it does next, with the message the victim sent.
+ */
+function falseRelay(server: SegmentServer, after: { served?(channel: HostileChannel, self: HostilePeer): void; have?(channel: HostileChannel, message: PeerMessage & { type: 'have' }): void }): HostileBehaviour {
+  return {
+    onMessage(channel, message, self) {
+      if (message.type === 'hello') {
+        channel.send(self.hello());
+        channel.send({ type: 'have', entries: Array.from({ length: 6 }, (_, i): HaveEntry => ({ segment: i, state: 'loading' })) });
+      } else if (message.type === 'request') {
+        const bytes = Uint8Array.from(server.bytes.get(`/seg${message.segment}.ts`)!, (b) => b ^ 0x5a);
+        for (let offset = 0; offset < bytes.length; offset += MAX_DATA_CHUNK_BYTES) {
+          channel.send({ type: 'data', request: message.request, offset, total: bytes.length, bytes: bytes.subarray(offset, offset + MAX_DATA_CHUNK_BYTES) });
+        }
+        channel.send({ type: 'done', request: message.request, total: bytes.length });
+        after.served?.(channel, self);
+      } else if (message.type === 'have') after.have?.(channel, message);
+    },
+  };
+}
+
 describe('a relay that serves bad bytes and retracts each time', () => {
   it(`is excused ${MAX_FAILED_RELAYS} times, then banned; every segment arrives intact before its deadline`, async () => {
-    const a = await arena((server) => ({
-      onMessage(channel, message, self) {
-        if (message.type === 'hello') {
-          channel.send(self.hello());
-          channel.send({ type: 'have', entries: Array.from({ length: 6 }, (_, i): HaveEntry => ({ segment: i, state: 'loading' })) });
-        } else if (message.type === 'request') {
-          const bytes = Uint8Array.from(server.bytes.get(`/seg${message.segment}.ts`)!, (b) => b ^ 0x5a);
-          for (let offset = 0; offset < bytes.length; offset += MAX_DATA_CHUNK_BYTES) {
-            channel.send({ type: 'data', request: message.request, offset, total: bytes.length, bytes: bytes.subarray(offset, offset + MAX_DATA_CHUNK_BYTES) });
-          }
-          channel.send({ type: 'done', request: message.request, total: bytes.length });
-        } else if (message.type === 'have') {
-          // The victim dropped it: "my own check failed too", says the relay, and retracts in time.
+    const a = await arena((server) =>
+      falseRelay(server, {
+        // The victim dropped it: "my own check failed too", says the relay, and retracts in time.
+        have: (channel, message) => {
           for (const entry of message.entries) if (entry.state === 'dropped') channel.send({ type: 'have', entries: [{ segment: entry.segment, state: 'dropped' }] });
-        }
-      },
-    }));
+        },
+      }),
+    );
     await until('the attacker’s claims', () => a.honest.peerCount() === 1);
     const elapsed: number[] = [];
     for (let sn = 0; sn < 5; sn++) elapsed.push(await loadInTime(a, sn));
@@ -183,23 +159,15 @@ describe('a relay that serves bad bytes and retracts each time', () => {
 
 describe('a relay that serves bad bytes and leaves before it could retract', () => {
   it('is banned all the same: leaving is no way out of the judgement', async () => {
-    const a = await arena((server) => ({
-      onMessage(channel, message, self) {
-        if (message.type === 'hello') {
-          channel.send(self.hello());
-          channel.send({ type: 'have', entries: Array.from({ length: 6 }, (_, i): HaveEntry => ({ segment: i, state: 'loading' })) });
-        } else if (message.type === 'request') {
-          const bytes = Uint8Array.from(server.bytes.get(`/seg${message.segment}.ts`)!, (b) => b ^ 0x5a);
-          for (let offset = 0; offset < bytes.length; offset += MAX_DATA_CHUNK_BYTES) {
-            channel.send({ type: 'data', request: message.request, offset, total: bytes.length, bytes: bytes.subarray(offset, offset + MAX_DATA_CHUNK_BYTES) });
-          }
-          channel.send({ type: 'done', request: message.request, total: bytes.length });
-          // Gone before the victim's check could be answered with a retraction, and away for the window.
+    const a = await arena((server) =>
+      falseRelay(server, {
+        // Gone before the victim's check could be answered with a retraction, and away for the window.
+        served: (channel, self) => {
           self.answers = () => false;
           setTimeout(() => channel.close(), 50);
-        }
-      },
-    }));
+        },
+      }),
+    );
     await until('the attacker’s claims', () => a.honest.peerCount() === 1);
     await loadInTime(a, 0);
     expect(a.honest.getStats().integrityFailures).toBe(1);

@@ -1,0 +1,69 @@
+import { RTCPeerConnection } from 'node-datachannel/polyfill';
+import { infoHashOf, ShoalEngine, swarmKeyOf } from '../src/core/engine.js';
+import type { EngineOptions } from '../src/core/options.js';
+import { HostilePeer, type HostileBehaviour } from './hostile-peer.js';
+import { MemorySignalingHub } from './memory-signaling.js';
+import { SegmentServer } from './segment-server.js';
+
+/**
+ * A real engine and one peer of the tests' own writing (hostile-peer.ts, speaking the wire protocol frame by
+ * frame) in one swarm over real data channels, with an origin of `count` segments: the bench for tests
+ * that check what goes over the wire.
+ */
+
+export type Cleanup = (() => void | Promise<void>)[];
+
+/** Polls `condition` every 25 ms; throws naming `what` after `timeoutMs`. */
+export async function until(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export interface Arena {
+  server: SegmentServer;
+  /** The engine under test. */
+  honest: ShoalEngine;
+  /** The peer of the test's own writing. */
+  attacker: HostilePeer;
+  playlist: string;
+  /** Reasons of the engine's peer disconnections, in order. */
+  disconnects: string[];
+  hub: MemorySignalingHub;
+}
+
+export interface ArenaSettings {
+  /** Segments in the playlist. @default 6 */
+  readonly count?: number;
+  /** Size of each segment (segment i is `segmentBytes + i`). @default 300000 */
+  readonly segmentBytes?: number;
+  readonly options?: Partial<EngineOptions>;
+}
+
+/** Opens an arena and waits until the peer's channel to the engine is open; `cleanup` gets what to close. */
+export async function openArena(cleanup: Cleanup, behaviourFor: (server: SegmentServer) => HostileBehaviour, settings: ArenaSettings = {}): Promise<Arena> {
+  const count = settings.count ?? 6;
+  const server = new SegmentServer(count, settings.segmentBytes ?? 300_000);
+  await server.start();
+  cleanup.push(() => server.stop());
+  const playlist = `${server.url}/live/index.m3u8`;
+  const hub = new MemorySignalingHub();
+  const infoHash = await infoHashOf(swarmKeyOf(playlist, undefined));
+  const attacker = new HostilePeer(hub.signaling(), infoHash.binary, infoHash.hex, '-XX0001-hostile00001', behaviourFor(server));
+  cleanup.push(() => attacker.destroy());
+  const honest = new ShoalEngine({
+    RTCPeerConnection: RTCPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
+    signaling: hub.signaling(),
+    iceServers: [],
+    announceIntervalSeconds: 1,
+    ...settings.options,
+  });
+  cleanup.push(() => honest.destroy());
+  const disconnects: string[] = [];
+  honest.on('peer-disconnected', ({ reason }) => disconnects.push(reason));
+  await honest.updatePlaylist(playlist, Array.from({ length: count }, (_, i) => server.segment(i)), true);
+  await until('the attacker to connect', () => attacker.opened > 0);
+  return { server, honest, attacker, playlist, disconnects, hub };
+}
