@@ -58,7 +58,8 @@ export interface AttackFigures {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function engineOptions(target: SwarmTarget, extra: Partial<EngineOptions> = {}): Partial<EngineOptions> {
+/** Engine options of a Node viewer of `target`: its tracker, node-datachannel, host candidates only. */
+export function engineOptions(target: SwarmTarget, extra: Partial<EngineOptions> = {}): Partial<EngineOptions> {
   return {
     trackerUrl: target.trackerUrl,
     RTCPeerConnection: RTCPeerConnection as unknown as EngineOptions['RTCPeerConnection'],

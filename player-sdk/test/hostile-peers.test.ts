@@ -1,6 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import { MAX_DATA_CHUNK_BYTES, MAX_HAVE_ENTRIES, type HaveEntry, type PeerMessage } from '@shoal/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ShoalEngine } from '../src/core/engine.js';
@@ -9,7 +8,7 @@ import { MAX_IMPLAUSIBLE_REQUESTS, MAX_PEER_HOLDINGS, MAX_UPLOADS_PER_PEER } fro
 import { MAX_FAILED_RELAYS, MAX_FRUITLESS_REQUESTS, RETRACT_WINDOW_MS } from '../src/core/swarm.js';
 import type { HostileBehaviour, HostileChannel, HostilePeer } from './hostile-peer.js';
 import type { SegmentServer } from './segment-server.js';
-import { openArena, until, type Arena } from './wire-arena.js';
+import { hubEngine, openArena, until, type Arena } from './wire-arena.js';
 
 /**
  * Hostile peers of the tests' own writing (hostile-peer.ts: node-datachannel and the binary peer protocol,
@@ -312,12 +311,7 @@ describe('a peer requesting segments in a loop', () => {
     // it alone: had it connected first, its empty have list would let the second viewer stop waiting for
     // peers and fetch over HTTP before the honest viewer's have list arrived.
     a.attacker.answers = (peerId) => peerId === a.honest.peerId;
-    const second = new ShoalEngine({
-      RTCPeerConnection: RTCPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
-      signaling: a.hub.signaling(),
-      iceServers: [],
-      announceIntervalSeconds: 1,
-    });
+    const second = hubEngine(a.hub);
     cleanup.push(() => second.destroy());
     await second.updatePlaylist(a.playlist, Array.from({ length: COUNT }, (_, i) => a.server.segment(i)), true);
     await until('the second viewer to meet the first', () => second.peerCount() >= 1);

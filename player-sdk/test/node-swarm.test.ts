@@ -1,14 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { createEdge, startEdgeServer, type EdgeServer } from '@shoal/edge';
 import { createOrigin, resolveFfmpegPath, startDemoEncoder, startOriginServer, type DemoEncoder, type OriginServer } from '@shoal/origin';
 import type { EngineOptions } from '../src/core/options.js';
-import { measureAttack } from '../../loadtest/swarm/origin-scenarios.js';
+import { engineOptions as swarmEngineOptions, measureAttack } from '../../loadtest/swarm/origin-scenarios.js';
 import { SimulatedViewer, type ViewerReport } from '../../loadtest/swarm/simulated-viewer.js';
 
 /**
@@ -51,16 +49,7 @@ afterAll(async () => {
   await rm(store, { recursive: true, force: true });
 });
 
-function engineOptions(extra: Partial<EngineOptions> = {}): Partial<EngineOptions> {
-  return {
-    trackerUrl: edge.trackerUrl,
-    RTCPeerConnection: RTCPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
-    WebSocket: WebSocket as unknown as EngineOptions['WebSocket'],
-    iceServers: [],
-    announceIntervalSeconds: 3,
-    ...extra,
-  };
-}
+const engineOptions = (): Partial<EngineOptions> => swarmEngineOptions({ playlistUrl, trackerUrl: edge.trackerUrl });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

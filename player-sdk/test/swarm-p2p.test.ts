@@ -1,9 +1,9 @@
-import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ShoalEngine } from '../src/core/engine.js';
+import type { ShoalEngine } from '../src/core/engine.js';
 import type { EngineOptions } from '../src/core/options.js';
 import { MemorySignalingHub } from './memory-signaling.js';
 import { SegmentServer } from './segment-server.js';
+import { hubEngine, until } from './wire-arena.js';
 
 /**
  * Real WebRTC data channels (node-datachannel) between engines in one process, with an in-memory
@@ -22,13 +22,7 @@ afterEach(async () => {
 });
 
 function engine(hub: MemorySignalingHub, options: Partial<EngineOptions> = {}): ShoalEngine {
-  const created = new ShoalEngine({
-    RTCPeerConnection: RTCPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
-    signaling: hub.signaling(),
-    iceServers: [],
-    announceIntervalSeconds: 1,
-    ...options,
-  });
+  const created = hubEngine(hub, options);
   engines.push(created);
   return created;
 }
@@ -36,14 +30,6 @@ function engine(hub: MemorySignalingHub, options: Partial<EngineOptions> = {}): 
 /** Peers that told this engine they hold `sequence` (reads the swarm's view, as the scheduler does). */
 function holders(player: ShoalEngine, sequence: number): number {
   return (player as unknown as { ready: { swarm: { candidates(s: number): unknown[] } }[] }).ready[0]!.swarm.candidates(sequence).length;
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('engines sharing a live swarm over WebRTC', () => {

@@ -12,6 +12,7 @@ import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from '../src/core/options.
 import type { SegmentRef } from '../src/core/segment.js';
 import { MemorySignalingHub } from './memory-signaling.js';
 import { SegmentServer } from './segment-server.js';
+import { hubEngine, until } from './wire-arena.js';
 
 /**
  * With the default options, a segment whose playlist carries no digest never comes from a peer, even
@@ -34,23 +35,9 @@ afterEach(async () => {
 });
 
 function engine(hub: MemorySignalingHub, options: Partial<EngineOptions> = {}): ShoalEngine {
-  const created = new ShoalEngine({
-    RTCPeerConnection: RTCPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
-    signaling: hub.signaling(),
-    iceServers: [],
-    announceIntervalSeconds: 1,
-    ...options,
-  });
+  const created = hubEngine(hub, options);
   engines.push(created);
   return created;
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const untagged = (ref: SegmentRef): SegmentRef => ({ sequence: ref.sequence, url: ref.url, duration: ref.duration });

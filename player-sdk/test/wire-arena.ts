@@ -6,7 +6,8 @@ import { MemorySignalingHub } from './memory-signaling.js';
 import { SegmentServer } from './segment-server.js';
 
 /**
- * A real engine and one peer of the tests' own writing (hostile-peer.ts, speaking the wire protocol frame by
+ * Engines over real data channels, found through an in-memory hub instead of a tracker; and an arena: a
+ * real engine and one peer of the tests' own writing (hostile-peer.ts, speaking the wire protocol frame by
  * frame) in one swarm over real data channels, with an origin of `count` segments: the bench for tests
  * that check what goes over the wire.
  */
@@ -20,6 +21,17 @@ export async function until(what: string, condition: () => boolean, timeoutMs = 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** An engine that finds its peers through `hub` and connects over node-datachannel, host candidates only. */
+export function hubEngine(hub: MemorySignalingHub, options: Partial<EngineOptions> = {}): ShoalEngine {
+  return new ShoalEngine({
+    RTCPeerConnection: RTCPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
+    signaling: hub.signaling(),
+    iceServers: [],
+    announceIntervalSeconds: 1,
+    ...options,
+  });
 }
 
 export interface Arena {
@@ -53,13 +65,7 @@ export async function openArena(cleanup: Cleanup, behaviourFor: (server: Segment
   const infoHash = await infoHashOf(swarmKeyOf(playlist, undefined));
   const attacker = new HostilePeer(hub.signaling(), infoHash.binary, infoHash.hex, '-XX0001-hostile00001', behaviourFor(server));
   cleanup.push(() => attacker.destroy());
-  const honest = new ShoalEngine({
-    RTCPeerConnection: RTCPeerConnection as unknown as EngineOptions['RTCPeerConnection'],
-    signaling: hub.signaling(),
-    iceServers: [],
-    announceIntervalSeconds: 1,
-    ...settings.options,
-  });
+  const honest = hubEngine(hub, settings.options);
   cleanup.push(() => honest.destroy());
   const disconnects: string[] = [];
   honest.on('peer-disconnected', ({ reason }) => disconnects.push(reason));
