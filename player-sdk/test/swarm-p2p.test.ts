@@ -3,7 +3,7 @@ import type { ShoalEngine } from '../src/core/engine.js';
 import type { EngineOptions } from '../src/core/options.js';
 import { MemorySignalingHub } from './memory-signaling.js';
 import { SegmentServer } from './segment-server.js';
-import { hubEngine, until } from './wire-arena.js';
+import { holders, hubEngine, until } from './wire-arena.js';
 
 /**
  * Real WebRTC data channels (node-datachannel) between engines in one process, with an in-memory
@@ -25,11 +25,6 @@ function engine(hub: MemorySignalingHub, options: Partial<EngineOptions> = {}): 
   const created = hubEngine(hub, options);
   engines.push(created);
   return created;
-}
-
-/** Peers that told this engine they hold `sequence` (reads the swarm's view, as the scheduler does). */
-function holders(player: ShoalEngine, sequence: number): number {
-  return (player as unknown as { ready: { swarm: { candidates(s: number): unknown[] } }[] }).ready[0]!.swarm.candidates(sequence).length;
 }
 
 describe('engines sharing a live swarm over WebRTC', () => {

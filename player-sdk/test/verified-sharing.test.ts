@@ -12,7 +12,7 @@ import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from '../src/core/options.
 import type { SegmentRef } from '../src/core/segment.js';
 import { MemorySignalingHub } from './memory-signaling.js';
 import { SegmentServer } from './segment-server.js';
-import { hubEngine, until } from './wire-arena.js';
+import { holders, hubEngine, until } from './wire-arena.js';
 
 /**
  * With the default options, a segment whose playlist carries no digest never comes from a peer, even
@@ -90,6 +90,8 @@ describe('viewers with different CDN URLs for one rendition', () => {
     await other.updatePlaylist(firstUrl, refs, false);
     await until('the two viewers to connect', () => first.peerCount() === 1 && second.peerCount() === 1);
     await first.loadSegment(firstUrl, refs[1]!, first.options.now());
+    // Its copy announced before the second asks (otherwise the second, knowing no holder, takes HTTP).
+    await until('the second viewer to hear of the first one’s copy', () => holders(second, 1) === 1);
     const loaded = await second.loadSegment(secondUrl, refs[1]!, second.options.now() + 10_000);
     expect(loaded.bytesFrom.p2p).toBe(server.bytes.get('/seg1.ts')!.length);
     // A swarmId keeps another site's viewers of the same path apart.

@@ -34,6 +34,11 @@ export function hubEngine(hub: MemorySignalingHub, options: Partial<EngineOption
   });
 }
 
+/** Peers that told this engine they hold `sequence` (reads the swarm's view, as the scheduler does). */
+export function holders(player: ShoalEngine, sequence: number): number {
+  return (player as unknown as { ready: { swarm: { candidates(s: number): unknown[] } }[] }).ready[0]!.swarm.candidates(sequence).length;
+}
+
 export interface Arena {
   server: SegmentServer;
   /** The engine under test. */
