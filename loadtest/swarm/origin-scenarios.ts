@@ -127,7 +127,14 @@ export async function measureAttack(target: SwarmTarget, options: { honest: numb
     if (bytes.length > 200) bytes[200] = bytes[200]! ^ 0xff;
     return new Response(bytes, { status: response.status, headers: response.headers });
   };
-  const attacker = new SimulatedViewer('attacker', { playlistUrl: target.playlistUrl, engine: engineOptions(target, { fetch: corrupting, httpFetchersPerSegment: 99 }) });
+  // Every copy the attacker holds is corrupted, and it holds each new segment before anyone else: it polls
+  // the playlist ten times as often as a player and fetches over HTTP at once (with an urgent window of an
+  // hour every deadline is urgent). Copies taken from honest peers would be intact and would hide the attack.
+  const attacker = new SimulatedViewer('attacker', {
+    playlistUrl: target.playlistUrl,
+    playlistPollMs: 100,
+    engine: engineOptions(target, { fetch: corrupting, urgentWindowMs: 3_600_000 }),
+  });
   const honest = Array.from({ length: options.honest }, (_, i) => new SimulatedViewer(`honest-${i}`, { playlistUrl: target.playlistUrl, engine: engineOptions(target) }));
   const bans = new Map<SimulatedViewer, Set<string>>();
   const reached = new Set<SimulatedViewer>();

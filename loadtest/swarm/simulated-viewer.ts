@@ -14,6 +14,8 @@ export interface SimulatedViewerOptions {
   readonly statsStream?: string;
   /** Name of the viewer's uplink class in a mixed run, carried into its report. */
   readonly uplinkClass?: string;
+  /** Reload the playlist this often, ms. @default half the target duration, as hls.js does */
+  readonly playlistPollMs?: number;
 }
 
 export interface ViewerReport {
@@ -121,7 +123,7 @@ export class SimulatedViewer {
     } catch {
       // A failed poll is retried at the next tick, as a player would.
     }
-    this.schedule((this.targetDuration * 1000) / 2);
+    this.schedule(this.options.playlistPollMs ?? (this.targetDuration * 1000) / 2);
   }
 
   /** Moves the playhead: plays loaded segments back to back, stalls on a missing one. */

@@ -51,7 +51,7 @@ describe('the built browser bundle', () => {
     const stats = second!.getStats();
     expect(Object.keys(stats).sort()).toEqual(
       [
-        'httpBytes', 'p2pBytes', 'uploadBytes', 'offloadRatio', 'peers', 'stalls', 'stallMs', 'startupMs', 'integrityFailures', 'faults',
+        'httpBytes', 'p2pBytes', 'uploadBytes', 'p2pDiscardedBytes', 'offloadRatio', 'peers', 'stalls', 'stallMs', 'startupMs', 'integrityFailures', 'faults',
         'uploadBudget', 'uploadsInProgress', 'uploadsRefusedBusy', 'segmentMemoryBytes', 'connectionsCreated', 'connectionsOpen', 'connectionsFailed', 'connectionsConnecting', 'p2pRelayBytes', 'connectionPaths', 'connectionAttempts',
       ].sort(),
     );

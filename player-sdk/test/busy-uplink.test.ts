@@ -93,3 +93,50 @@ describe('a player told busy', () => {
     expect(p.honest.peerCount()).toBe(1);
   });
 });
+
+describe('a player that gives up on a slow peer', () => {
+  it('counts the chunks that arrive after its cancel as discarded, and finishes over HTTP from where the peer stopped', async () => {
+    let lateBytes = 0;
+    let cancelled = false;
+    let requested = -1;
+    const p = await openArena(
+      cleanup,
+      (server) => ({
+        onMessage(channel, message, self) {
+          const send = (request: number, bytes: Uint8Array, from: number, to: number) => {
+            for (let offset = from; offset < to; offset += MAX_DATA_CHUNK_BYTES) {
+              const end = Math.min(to, offset + MAX_DATA_CHUNK_BYTES);
+              channel.send({ type: 'data', request, offset, total: bytes.length, bytes: bytes.subarray(offset, end) });
+            }
+          };
+          if (message.type === 'hello') {
+            channel.send(self.hello());
+            channel.send({ type: 'have', entries: Array.from({ length: 4 }, (_, i): HaveEntry => ({ segment: i, state: 'complete' })) });
+          } else if (message.type === 'request') {
+            // Three quarters of the segment, then silence: the player gives up and HTTP fetches the rest.
+            const bytes = server.bytes.get(`/seg${message.segment}.ts`)!;
+            send(message.request, bytes, 0, Math.floor(bytes.length * 0.75));
+            requested = message.segment;
+          } else if (message.type === 'cancel' && !cancelled) {
+            // What a real uplink would still have queued when the cancel arrived goes out anyway.
+            cancelled = true;
+            const bytes = server.bytes.get(`/seg${requested}.ts`)!;
+            const from = Math.floor(bytes.length * 0.75);
+            lateBytes = bytes.length - from;
+            send(message.request, bytes, from, bytes.length);
+          }
+        },
+      }),
+      { count: 4, segmentBytes: SEGMENT_BYTES },
+    );
+    await until('its holdings', () => p.honest.peerCount() === 1);
+    const result = await p.honest.loadSegment(p.playlist, p.server.segment(2), p.honest.options.now() + 6_000);
+    const size = p.server.bytes.get('/seg2.ts')!.length;
+    expect(Buffer.from(result.bytes).equals(p.server.bytes.get('/seg2.ts')!)).toBe(true);
+    expect(result.bytesFrom).toEqual({ p2p: Math.floor(size * 0.75), http: size - Math.floor(size * 0.75) });
+    await until('the late chunks', () => p.honest.getStats().p2pDiscardedBytes === lateBytes && lateBytes > 0, 5_000).catch(() => undefined);
+    expect(lateBytes).toBe(size - Math.floor(size * 0.75));
+    expect(p.honest.getStats().p2pDiscardedBytes).toBe(lateBytes);
+    expect(p.honest.getStats().p2pBytes).toBe(Math.floor(size * 0.75));
+  });
+});

@@ -50,7 +50,13 @@ describe('engines sharing a live swarm over WebRTC', () => {
     const p2p = stats.reduce((sum, s) => sum + s.p2pBytes, 0);
     const http = stats.reduce((sum, s) => sum + s.httpBytes, 0);
     expect(p2p / (p2p + http)).toBeGreaterThan(0.55);
-    expect(stats.reduce((sum, s) => sum + s.uploadBytes, 0)).toBe(p2p);
+    // Every byte a player uploaded reached a peer, which kept it or says it threw it away: a player that gives
+    // up on a slow peer drops the chunks still in flight. None is lost or counted twice.
+    const sum = (key: 'uploadBytes' | 'p2pBytes' | 'p2pDiscardedBytes') => players.reduce((total, p) => total + p.getStats()[key], 0);
+    await until('every uploaded byte to be kept or discarded', () => sum('uploadBytes') === sum('p2pBytes') + sum('p2pDiscardedBytes'), 5_000).catch(() => undefined);
+    console.log(`3 players, 5 segments: HTTP copies ${copies.join(' ')}; uploaded ${sum('uploadBytes')} B, kept ${sum('p2pBytes')} B, discarded ${sum('p2pDiscardedBytes')} B`);
+    expect(sum('uploadBytes')).toBe(sum('p2pBytes') + sum('p2pDiscardedBytes'));
+    expect(sum('p2pBytes')).toBe(p2p);
     expect(stats.every((s) => s.integrityFailures === 0)).toBe(true);
   });
 
@@ -82,6 +88,9 @@ describe('engines sharing a live swarm over WebRTC', () => {
     expect(honest.getStats().integrityFailures).toBe(1);
     // Bytes that failed verification are not counted as P2P.
     expect(honest.getStats().p2pBytes).toBe(0);
+    // They are counted as discarded: all the attacker uploaded, and nothing else.
+    expect(honest.getStats().p2pDiscardedBytes).toBe(server.bytes.get('/seg1.ts')!.length);
+    expect(attacker.getStats().uploadBytes).toBe(server.bytes.get('/seg1.ts')!.length);
     expect(server.requests.get('/seg1.ts')).toBe(2);
     await until('the attacker to be disconnected', () => honest.peerCount() === 0);
   });
@@ -109,5 +118,9 @@ describe('engines sharing a live swarm over WebRTC', () => {
     // The rest came with a Range from exactly the bytes the peer had delivered.
     expect(server.ranges).toEqual([`/seg1.ts bytes=${result.bytesFrom.p2p}-`]);
     expect(elapsed).toBeLessThan(4_000);
+    // The chunks the slow peer had already queued arrive after the cancel and are counted as discarded.
+    await until('the slow peer to stop sending', () => slow.getStats().uploadBytes === result.bytesFrom.p2p + player.getStats().p2pDiscardedBytes, 5_000).catch(() => undefined);
+    expect(slow.getStats().uploadBytes).toBe(result.bytesFrom.p2p + player.getStats().p2pDiscardedBytes);
+    expect(player.getStats().p2pBytes).toBe(result.bytesFrom.p2p);
   });
 });

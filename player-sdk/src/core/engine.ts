@@ -33,6 +33,11 @@ export interface EngineStats {
   readonly p2pRelayBytes: number;
   /** Bytes sent to peers. */
   readonly uploadBytes: number;
+  /**
+   * Bytes peers sent this player that it did not keep: chunks arriving after it gave up on the request,
+   * partial copies dropped to switch sources, copies that failed verification. Peers' uplink spent for nothing.
+   */
+  readonly p2pDiscardedBytes: number;
   /** Direct peer bytes / all segment bytes: (p2pBytes − p2pRelayBytes) / (httpBytes + p2pBytes); 0 before any byte. */
   readonly offloadRatio: number;
   /** Peer connections that connected, by the path of their selected ICE candidate pair (`unknown`: stats said nothing). */
@@ -112,7 +117,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   private readonly banned = new Set<string>();
   private readonly signaling: Signaling | undefined;
   private httpRate: number | undefined;
-  private counters = { httpBytes: 0, p2pBytes: 0, p2pRelayBytes: 0, uploadBytes: 0, stalls: 0, stallMs: 0, integrityFailures: 0, faults: 0, uploadsRefusedBusy: 0 };
+  private counters = { httpBytes: 0, p2pBytes: 0, p2pRelayBytes: 0, uploadBytes: 0, p2pDiscardedBytes: 0, stalls: 0, stallMs: 0, integrityFailures: 0, faults: 0, uploadsRefusedBusy: 0 };
   /**
    * ICE servers for new connections: the page's, else those the edge handed out (undefined until the first
    * announce reply says, while offers wait: offers made without them would be useless behind NATs).
@@ -195,6 +200,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       uploadWaitMs: (peer, bytes) => this.uploadBudget.waitMs(peer, bytes),
       admitUpload: (bytes) => this.admitUpload(bytes),
       onUploaded: (bytes) => (this.counters.uploadBytes += bytes),
+      onPeerBytesDiscarded: (bytes) => (this.counters.p2pDiscardedBytes += bytes),
       ban: (peerId, reason) => this.ban(peerId, reason),
       httpThroughput: () => this.httpRate,
       onHttpTransfer: (bytes, ms) => {

@@ -28,6 +28,8 @@ export interface PeerHost {
   /** Whether the uplink takes a request for `bytes` more now: 0 if so, else ms until it may (answered 'busy'). */
   admitUpload(bytes: number): number;
   onUploaded(bytes: number): void;
+  /** Bytes the peer sent that arrived too late to be used (their request was cancelled or already filled). */
+  onDiscarded(bytes: number): void;
   now(): number;
 }
 
@@ -247,9 +249,14 @@ export class Peer extends TypedEmitter<PeerEvents> {
 
   private onData(request: number, offset: number, total: number, bytes: Uint8Array): void {
     const download = this.downloads.get(request);
-    if (!download) return; // late chunks of a cancelled request
+    if (!download) {
+      // Late chunks of a cancelled request: the peer's uplink spent them for nothing, which is worth knowing.
+      this.host.onDiscarded(bytes.length);
+      return;
+    }
     const { buffer } = download;
     if (!buffer.declareTotal(total) || !buffer.append(offset, bytes, 'p2p', { id: this.id, claimed: download.claimed })) {
+      this.host.onDiscarded(bytes.length);
       // Another source may have filled the buffer meanwhile; only a contradiction of sizes is the peer's fault.
       this.downloads.delete(request);
       this.channel.send({ type: 'cancel', request });

@@ -13,6 +13,8 @@ export class SegmentBuffer {
   private readonly waiters = new Set<() => void>();
   /** Bytes by where they came from, for accounting. */
   readonly bytesFrom = { http: 0, p2p: 0 };
+  /** Peer bytes this buffer held and threw away (`reset`): sent by peers, kept by nobody. */
+  discardedP2p = 0;
   /**
    * Peers whose bytes are in this buffer, to blame if the digest does not match, with whether each said
    * its copy was complete (verified) or was relaying a copy still arriving (cut-through, not verified yet).
@@ -119,6 +121,7 @@ export class SegmentBuffer {
     else if (this.length > 0) this.dropped.push(this.dropped.length < MAX_DROPPED_PREFIXES ? this.data.slice(0, this.length) : undefined);
     this.length = 0;
     this.declaredTotal = undefined;
+    this.discardedP2p += this.bytesFrom.p2p;
     this.bytesFrom.http = 0;
     this.bytesFrom.p2p = 0;
     this.contributors.clear();

@@ -20,6 +20,7 @@ const ZERO_STATS: EngineStats = {
   uploadBudget: 0,
   uploadsInProgress: 0,
   uploadsRefusedBusy: 0,
+  p2pDiscardedBytes: 0,
   segmentMemoryBytes: 0,
   connectionsCreated: 0,
   connectionsOpen: 0,

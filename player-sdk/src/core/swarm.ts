@@ -38,6 +38,8 @@ export interface SwarmContext {
   /** 0 if the uplink takes a request for `bytes` more now, else ms until it may. */
   admitUpload(bytes: number): number;
   onUploaded(bytes: number): void;
+  /** Peer bytes that arrived and were not kept: late, dropped to switch sources, or failed verification. */
+  onPeerBytesDiscarded(bytes: number): void;
   /** A peer sent bytes that failed verification, or broke the protocol: it is disconnected and never reconnected. */
   ban(peerId: string, reason: string): void;
   httpThroughput(): number | undefined;
@@ -323,6 +325,10 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       }
     } finally {
       progress();
+      // Whatever peer bytes this job threw away (and, if it failed, the ones it held) were sent for nothing.
+      const wasted = buffer.discardedP2p + (buffer.status === 'complete' ? 0 : buffer.bytesFrom.p2p);
+      buffer.discardedP2p = 0;
+      if (wasted > 0) this.context.onPeerBytesDiscarded(wasted);
     }
   }
 
@@ -441,6 +447,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       uploadWaitMs: (bytes) => this.context.uploadWaitMs(peer, bytes),
       admitUpload: (bytes) => this.context.admitUpload(bytes),
       onUploaded: (bytes) => this.context.onUploaded(bytes),
+      onDiscarded: (bytes) => this.context.onPeerBytesDiscarded(bytes),
       now: () => this.context.now(),
     };
     const peer = new Peer(peerId, channel, host);
