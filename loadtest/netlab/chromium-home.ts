@@ -108,6 +108,7 @@ async function main(task: ChromiumHomeTask): Promise<HomeViewerResult & { curren
       httpBytes: state.stats.httpBytes,
       p2pBytes: state.stats.p2pBytes,
       uploadBytes: state.stats.uploadBytes,
+      p2pDiscardedBytes: state.stats.p2pDiscardedBytes,
       uploadCapacityBytes: (state.stats.uploadBudget * (Date.now() - startedAt)) / 1000,
       uplinkClass: undefined,
       integrityFailures: state.stats.integrityFailures,

@@ -14,6 +14,7 @@ const report = (overrides: Partial<ViewerReport>): ViewerReport => ({
   httpBytes: 0,
   p2pBytes: 0,
   uploadBytes: 0,
+  p2pDiscardedBytes: 0,
   uploadCapacityBytes: 1e9,
   uplinkClass: undefined,
   integrityFailures: 0,
@@ -56,11 +57,14 @@ describe('swarm analysis', () => {
   it('bounds the limit by what the uplinks could carry, and measures upload sent per byte kept', () => {
     // 4 viewers need 3 segments of 10 bytes: 30 bytes must move between peers; their budgets allowed 12.
     const loads = ['a', 'b', 'c', 'd'].flatMap((viewer) => [1, 2, 3].map((sequence) => ({ viewer, sequence, httpBytes: 10, p2pBytes: 0 })));
-    const reports = ['a', 'b', 'c', 'd'].map((id) => report({ id: `${id}.0`, uploadCapacityBytes: 3, uploadBytes: 6, p2pBytes: 5 }));
+    const reports = ['a', 'b', 'c', 'd'].map((id) => report({ id: `${id}.0`, uploadCapacityBytes: 3, uploadBytes: 6, p2pBytes: 5, p2pDiscardedBytes: 0.75 }));
     const figures = analyse(reports, loads, 4);
     expect(figures.offloadLimit).toBeCloseTo(0.75);
     expect(figures.capacityLimit).toBeCloseTo(12 / 120);
     expect(figures.uploadSentPerKept).toBeCloseTo(24 / 20);
+    // Of the 4 bytes sent and not kept, 3 were thrown away by their receivers and 1 never arrived.
+    expect(figures.uploadDiscardedPerKept).toBeCloseTo(3 / 20);
+    expect(figures.uploadUnreceivedPerKept).toBeCloseTo(1 / 20);
     // Ample uplinks leave the plain limit.
     expect(analyse(reports.map((r) => ({ ...r, uploadCapacityBytes: 100 })), loads, 4).capacityLimit).toBeCloseTo(0.75);
   });

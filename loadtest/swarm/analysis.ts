@@ -23,6 +23,13 @@ export interface SwarmFigures {
   readonly capacityLimit: number;
   /** Bytes uploaded to peers per peer byte kept (received and verified): 1.00 means no upload wasted. */
   readonly uploadSentPerKept: number;
+  /**
+   * Where the rest went, per peer byte kept: received and thrown away (late chunks of a request given up,
+   * partial copies dropped to switch sources, failed checks), and never received (in flight when a
+   * connection closed, or still in flight at the end). sentPerKept = 1 + discarded + unreceived.
+   */
+  readonly uploadDiscardedPerKept: number;
+  readonly uploadUnreceivedPerKept: number;
   /** Per uplink class of a mixed run: viewers, offload, stalls per viewer, upload sent. */
   readonly classes: readonly ClassFigures[];
   /** HTTP bytes per segment across the swarm, in copies of the segment. */
@@ -90,6 +97,7 @@ export function analyse(reports: readonly ViewerReport[], loads: readonly Segmen
   const http = reports.reduce((sum, r) => sum + r.httpBytes, 0);
   const p2p = reports.reduce((sum, r) => sum + r.p2pBytes, 0);
   const uploaded = reports.reduce((sum, r) => sum + r.uploadBytes, 0);
+  const discarded = reports.reduce((sum, r) => sum + r.p2pDiscardedBytes, 0);
   const capacity = reports.reduce((sum, r) => sum + r.uploadCapacityBytes, 0);
   const startups = reports.map((r) => r.startupMs).filter((ms): ms is number => ms !== undefined);
   const latencies = reports.flatMap((r) => r.p2pLatencies);
@@ -99,6 +107,8 @@ export function analyse(reports: readonly ViewerReport[], loads: readonly Segmen
     offloadLimit: limitDenominator === 0 ? 0 : limitNumerator / limitDenominator,
     capacityLimit: limitDenominator === 0 ? 0 : Math.min(limitNumerator, capacity) / limitDenominator,
     uploadSentPerKept: p2p === 0 ? NaN : uploaded / p2p,
+    uploadDiscardedPerKept: p2p === 0 ? NaN : discarded / p2p,
+    uploadUnreceivedPerKept: p2p === 0 ? NaN : (uploaded - p2p - discarded) / p2p,
     classes: classFigures(reports),
     httpCopiesMedian: percentile(copies, 0.5),
     httpCopiesP95: percentile(copies, 0.95),

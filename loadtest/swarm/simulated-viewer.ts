@@ -32,6 +32,8 @@ export interface ViewerReport {
   readonly httpBytes: number;
   readonly p2pBytes: number;
   readonly uploadBytes: number;
+  /** Peer bytes this viewer received and did not keep (engine `p2pDiscardedBytes`). */
+  readonly p2pDiscardedBytes: number;
   /** What the SDK's upload budget allowed it to send while it watched (budget rate × seconds). */
   readonly uploadCapacityBytes: number;
   readonly uplinkClass: string | undefined;
@@ -224,6 +226,7 @@ export class SimulatedViewer {
       httpBytes: stats.httpBytes,
       p2pBytes: stats.p2pBytes,
       uploadBytes: stats.uploadBytes,
+      p2pDiscardedBytes: stats.p2pDiscardedBytes,
       uploadCapacityBytes: (stats.uploadBudget * (this.now() - this.startAt)) / 1000,
       uplinkClass: this.options.uplinkClass,
       integrityFailures: stats.integrityFailures,

@@ -169,6 +169,7 @@ export function formatSimulation(result: SimulatorResult): string {
     ['capacity-bounded limit (upload budgets)', pct(f.capacityLimit), '–'],
     ['offload / capacity-bounded limit', pct(f.capacityLimit === 0 ? 0 : f.offloadRatio / f.capacityLimit), '–'],
     ['upload sent / peer bytes kept', num(f.uploadSentPerKept), '–'],
+    ['  of which discarded / never received', `${num(f.uploadDiscardedPerKept)} / ${num(f.uploadUnreceivedPerKept)}`, '–'],
     ['HTTP copies per segment, median', num(f.httpCopiesMedian), b ? num(b.httpCopiesMedian) : '–'],
     ['HTTP copies per segment, p95', num(f.httpCopiesP95), b ? num(b.httpCopiesP95) : '–'],
     ['stalls per viewer', num(f.stallsPerViewer), b ? num(b.stallsPerViewer) : '–'],
