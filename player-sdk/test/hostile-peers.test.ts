@@ -6,7 +6,7 @@ import { ShoalEngine } from '../src/core/engine.js';
 import type { EngineOptions } from '../src/core/options.js';
 import { MAX_IMPLAUSIBLE_REQUESTS, MAX_PEER_HOLDINGS, MAX_UPLOADS_PER_PEER } from '../src/core/peer.js';
 import { MAX_FAILED_RELAYS, MAX_FRUITLESS_REQUESTS, RETRACT_WINDOW_MS } from '../src/core/swarm.js';
-import type { HostileBehaviour, HostileChannel, HostilePeer } from './hostile-peer.js';
+import { HostilePeer, type HostileBehaviour, type HostileChannel } from './hostile-peer.js';
 import type { SegmentServer } from './segment-server.js';
 import { hubEngine, openArena, until, type Arena } from './wire-arena.js';
 
@@ -177,6 +177,63 @@ describe('a relay that serves bad bytes and leaves before it could retract', () 
     a.attacker.answers = () => true;
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     expect(a.attacker.opened).toBe(opened);
+  });
+});
+
+describe('a copy put together from two peers that fails its digest', () => {
+  it('bans the peer whose part differs from the origin’s copy, and only that one', async () => {
+    const SEQUENCE = 2;
+    let liarChannel: HostileChannel | undefined;
+    const sendRange = (channel: HostileChannel, request: number, bytes: Uint8Array, from: number, to: number): void => {
+      for (let offset = from; offset < to; offset += MAX_DATA_CHUNK_BYTES) {
+        channel.send({ type: 'data', request, offset, total: bytes.length, bytes: bytes.subarray(offset, Math.min(to, offset + MAX_DATA_CHUNK_BYTES)) });
+      }
+    };
+    // An honest peer that sends the first 30 % and then nothing more: the player gives up on it and asks
+    // the other peer for the rest, from where it stopped. Only then does the liar claim the segment.
+    const a = await arena((server) => ({
+      onMessage(channel, message, self) {
+        if (message.type === 'hello') {
+          channel.send(self.hello());
+          channel.send({ type: 'have', entries: [{ segment: SEQUENCE, state: 'complete' }] });
+        } else if (message.type === 'request') {
+          const bytes = server.bytes.get(`/seg${message.segment}.ts`)!;
+          sendRange(channel, message.request, bytes, message.offset, Math.floor(bytes.length * 0.3));
+          liarChannel?.send({ type: 'have', entries: [{ segment: SEQUENCE, state: 'complete' }] });
+        }
+      },
+    }));
+    const liarRequests: { offset: number }[] = [];
+    const liar = new HostilePeer(a.hub.signaling(), a.attacker.infoHashBinary, a.attacker.swarmHex, '-XX0001-hostile00002', {
+      onMessage(channel, message, self) {
+        if (message.type === 'hello') {
+          channel.send(self.hello());
+          channel.send({ type: 'have', entries: [] });
+          liarChannel = channel;
+        } else if (message.type === 'request') {
+          liarRequests.push({ offset: message.offset });
+          const bytes = Uint8Array.from(a.server.bytes.get(`/seg${message.segment}.ts`)!);
+          bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
+          sendRange(channel, message.request, bytes, message.offset, bytes.length);
+          channel.send({ type: 'done', request: message.request, total: bytes.length });
+        }
+      },
+    });
+    cleanup.push(() => liar.destroy());
+    await until('both peers', () => a.honest.peerCount() === 2 && liarChannel !== undefined, 20_000);
+    const failures: string[][] = [];
+    a.honest.on('integrity-failure', (info) => failures.push([...info.peers].sort()));
+    const result = await a.honest.loadSegment(a.playlist, a.server.segment(SEQUENCE), a.honest.options.now() + 8_000);
+    const size = a.server.bytes.get(`/seg${SEQUENCE}.ts`)!.length;
+    expect(Buffer.from(result.bytes).equals(a.server.bytes.get(`/seg${SEQUENCE}.ts`)!)).toBe(true);
+    // The liar was asked for the rest only, from the byte where the honest peer stopped.
+    expect(liarRequests).toEqual([{ offset: Math.floor(size * 0.3) }]);
+    expect(failures).toEqual([[a.attacker.peerId, liar.peerId].sort()]);
+    expect(result.bytesFrom).toEqual({ http: size, p2p: 0 });
+    await until('the liar to be banned', () => a.honest.isBanned(liar.peerId));
+    expect(a.honest.isBanned(a.attacker.peerId)).toBe(false);
+    expect(a.disconnects).toEqual(['banned']);
+    expect(a.honest.getStats().p2pDiscardedBytes).toBe(size);
   });
 });
 

@@ -303,15 +303,12 @@ export class Peer extends TypedEmitter<PeerEvents> {
   private pump(request: number, upload: Upload): void {
     if (upload.timer !== undefined || this.uploads.get(request) !== upload) return;
     const { buffer } = upload;
-    if (buffer.status === 'failed' || (buffer.received < upload.sent && buffer.discardedSuspect)) {
-      // Our copy was discarded (bad digest): the peer must get it elsewhere.
+    if (buffer.status === 'failed' || buffer.received < upload.sent) {
+      // Our copy was discarded (bad digest, or our source withdrew it): the peer must get it elsewhere.
       this.stopUpload(request);
       this.channel.send({ type: 'absent', request, segment: buffer.segment });
       return;
     }
-    // Our copy restarted from another source: what the peer has is still good, it gets the rest once we
-    // are past it again (our own check still judges the whole, and retracts it if it fails).
-    if (buffer.received < upload.sent) return;
     const total = buffer.total;
     while (total !== undefined && upload.sent < buffer.received && !this.channel.congested) {
       const size = Math.min(MAX_DATA_CHUNK_BYTES, buffer.received - upload.sent);

@@ -135,10 +135,9 @@ export function uploadAdmission(load: UploadLoad): UploadAdmission {
 }
 
 /**
- * After giving up on a slow peer mid-segment: whether HTTP should fetch the rest (with Range, keeping the
- * peer's bytes) rather than another peer start over. Bytes of two peers are never mixed (a bad digest must
- * point at one), so switching peers throws away what arrived — upload spent for nothing. Past half the
- * segment, the rest over HTTP costs the CDN less than the waste would cost the swarm's uplinks.
+ * After giving up on a slow peer mid-segment: whether HTTP should fetch the rest (with Range) rather than
+ * another peer. Either continues from the bytes already here. Past half the segment, one HTTP request of
+ * known speed finishes it: another peer would be one more guess at a rate, for less than half a segment.
  */
 export function resumeOverHttp(received: number, total: number | undefined): boolean {
   return total !== undefined && total > 0 && received * 2 >= total;

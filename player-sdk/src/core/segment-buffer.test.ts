@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SegmentBuffer } from './segment-buffer.js';
+import { contradictedSources, SegmentBuffer } from './segment-buffer.js';
 import { SegmentStore } from './segment-store.js';
 
 describe('SegmentBuffer', () => {
@@ -26,43 +26,32 @@ describe('SegmentBuffer', () => {
     expect(buffer.declareTotal(50)).toBe(true);
   });
 
-  it('remembers bytes dropped to switch sources, and says whether the verified copy disagrees with them', () => {
-    const fill = (buffer: SegmentBuffer, bytes: number[], from: string): void => {
-      buffer.append(buffer.received, Uint8Array.from(bytes), 'p2p', { id: from, claimed: 'loading' });
-    };
-    const agreeing = new SegmentBuffer(1, 100);
-    fill(agreeing, [1, 2], 'slow');
-    agreeing.reset(false);
-    expect(agreeing.discardedSuspect).toBe(false);
-    fill(agreeing, [1, 2, 3, 4], 'other');
-    agreeing.markComplete();
-    expect(agreeing.droppedBytesDiffer()).toBe(false);
-
-    const differing = new SegmentBuffer(2, 100);
-    fill(differing, [1, 9], 'liar');
-    differing.reset(false);
-    fill(differing, [1, 2, 3, 4], 'other');
-    expect(differing.droppedBytesDiffer()).toBe(true);
-    // Asked once: the answer is given and forgotten.
-    expect(differing.droppedBytesDiffer()).toBe(false);
-
-    // A suspect reset voids what was relayed by itself ('absent' downstream): nothing left to compare.
-    const suspect = new SegmentBuffer(3, 100);
-    fill(suspect, [7, 7], 'liar');
-    suspect.reset(false);
-    suspect.reset();
-    expect(suspect.discardedSuspect).toBe(true);
-    fill(suspect, [1, 2], 'other');
-    expect(suspect.droppedBytesDiffer()).toBe(false);
-
-    // Too many switches to keep every prefix: treated as differing.
-    const restless = new SegmentBuffer(4, 100);
-    for (let i = 0; i < 4; i++) {
-      fill(restless, [1], `p${i}`);
-      restless.reset(false);
-    }
-    fill(restless, [1, 2], 'last');
-    expect(restless.droppedBytesDiffer()).toBe(true);
+  it('records who sent which bytes, and pins a failed copy on the senders whose bytes differ from the origin’s', () => {
+    const buffer = new SegmentBuffer(1, 100);
+    buffer.declareTotal(8);
+    buffer.append(0, new Uint8Array([1, 2]), 'p2p', { id: 'a', claimed: 'complete' });
+    buffer.append(2, new Uint8Array([3]), 'p2p', { id: 'a', claimed: 'complete' });
+    buffer.append(3, new Uint8Array([9, 9]), 'p2p', { id: 'b', claimed: 'loading' });
+    buffer.append(5, new Uint8Array([6, 7]), 'http');
+    buffer.append(7, new Uint8Array([8]), 'p2p', { id: 'c', claimed: 'complete' });
+    expect(buffer.spans()).toEqual([
+      { from: 0, to: 3, source: 'a' },
+      { from: 3, to: 5, source: 'b' },
+      { from: 5, to: 7, source: 'http' },
+      { from: 7, to: 8, source: 'c' },
+    ]);
+    const truth = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(contradictedSources(buffer.bytes(), buffer.spans(), truth)).toEqual(['b']);
+    // The same peer twice, false the second time; and bytes past the origin's end are false too.
+    const spans = [
+      { from: 0, to: 2, source: 'a' },
+      { from: 2, to: 4, source: 'b' },
+      { from: 4, to: 6, source: 'a' },
+    ];
+    expect(contradictedSources(new Uint8Array([1, 2, 3, 4, 0, 6]), spans, truth)).toEqual(['a']);
+    expect(contradictedSources(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), [{ from: 0, to: 9, source: 'c' }], truth)).toEqual(['c']);
+    // What came over HTTP is never accused, even if it differs (the origin's copy is checked before it is used).
+    expect(contradictedSources(new Uint8Array([0]), [{ from: 0, to: 1, source: 'http' }], truth)).toEqual([]);
   });
 
   it('resets to empty after a failed check and notifies subscribers', () => {
@@ -75,6 +64,8 @@ describe('SegmentBuffer', () => {
     expect(buffer.received).toBe(0);
     expect(buffer.total).toBeUndefined();
     expect(buffer.contributors.size).toBe(0);
+    expect(buffer.spans()).toEqual([]);
+    expect(buffer.discardedP2p).toBe(2);
     expect(changes).toBe(2);
     unsubscribe();
     buffer.markFailed();

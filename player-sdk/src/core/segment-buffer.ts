@@ -1,10 +1,17 @@
 /**
  * The bytes of one segment as they arrive, always contiguous from byte 0, so that a transfer can resume
  * from `received` on another source (a peer or HTTP with Range) and so that a player can relay chunks to its
- * own peers while they are still arriving (cut-through).
+ * own peers while they are still arriving (cut-through). Which source sent which bytes is recorded
+ * (`spans`): a copy put together from several peers that fails its digest is pinned on the sender whose
+ * bytes differ from the origin's (`contradictedSources`).
  */
-/** Source switches remembered per segment; past this a relay retracts what it passed on to be safe. */
-const MAX_DROPPED_PREFIXES = 3;
+
+/** Bytes [from, to) of a segment and who sent them: 'http' or a peer id. */
+export interface SourceSpan {
+  readonly from: number;
+  to: number;
+  readonly source: string;
+}
 
 export class SegmentBuffer {
   private data: Uint8Array;
@@ -20,6 +27,7 @@ export class SegmentBuffer {
    * its copy was complete (verified) or was relaying a copy still arriving (cut-through, not verified yet).
    */
   readonly contributors = new Map<string, 'complete' | 'loading'>();
+  private spanList: SourceSpan[] = [];
   private state: 'loading' | 'complete' | 'failed' = 'loading';
   /** When loading started, the first byte arrived and the last one did (ms on the engine clock; 0 until then). */
   readonly timing = { start: 0, first: 0, end: 0 };
@@ -73,6 +81,10 @@ export class SegmentBuffer {
     this.data.set(bytes, offset);
     this.length = end;
     this.bytesFrom[from] += bytes.length;
+    const source = peer?.id ?? 'http';
+    const last = this.spanList[this.spanList.length - 1];
+    if (last?.source === source) last.to = end;
+    else this.spanList.push({ from: offset, to: end, source });
     if (peer !== undefined && this.contributors.get(peer.id) !== 'complete') this.contributors.set(peer.id, peer.claimed);
     this.notify();
     return true;
@@ -100,44 +112,26 @@ export class SegmentBuffer {
     this.notify();
   }
 
-  /**
-   * Whether the bytes last discarded were suspect (failed verification, or a peer withdrew them) rather than
-   * dropped to switch sources: what was relayed of suspect bytes is void downstream too.
-   */
-  discardedSuspect = false;
-  /**
-   * Prefixes dropped to switch sources, which a relay may have passed on already: checked against the copy
-   * once it is complete and verified (`droppedBytesDiffer`). Undefined entries: too many to keep.
-   */
-  private dropped: (Uint8Array | undefined)[] = [];
-
-  /**
-   * Discards every byte; the buffer can be filled again from zero. `suspect`: they proved false or were
-   * withdrawn (bad digest, false size, a relay's retraction), not just left for another source.
-   */
-  reset(suspect = true): void {
-    this.discardedSuspect = suspect;
-    if (suspect) this.dropped = [];
-    else if (this.length > 0) this.dropped.push(this.dropped.length < MAX_DROPPED_PREFIXES ? this.data.slice(0, this.length) : undefined);
-    this.length = 0;
-    this.declaredTotal = undefined;
-    this.discardedP2p += this.bytesFrom.p2p;
-    this.bytesFrom.http = 0;
-    this.bytesFrom.p2p = 0;
-    this.contributors.clear();
-    this.timing.first = 0;
-    this.state = 'loading';
-    this.notify();
+  /** Who sent which bytes, in order (a copy; the spans of the bytes held now). */
+  spans(): SourceSpan[] {
+    return this.spanList.map((span) => ({ ...span }));
   }
 
   /**
-   * Whether any prefix dropped to switch sources differs from this complete copy: a relay that passed such
-   * bytes on must retract them, since its own check vouched only for the copy it kept.
+   * Discards every byte (they proved false, or their sender withdrew them); the buffer can be filled again
+   * from zero. Peers relaying from it are told their copy is void (Peer.pump).
    */
-  droppedBytesDiffer(): boolean {
-    const dropped = this.dropped;
-    this.dropped = [];
-    return dropped.some((prefix) => prefix === undefined || prefix.length > this.length || prefix.some((byte, i) => byte !== this.data[i]));
+  reset(): void {
+    this.discardedP2p += this.bytesFrom.p2p;
+    this.length = 0;
+    this.declaredTotal = undefined;
+    this.bytesFrom.http = 0;
+    this.bytesFrom.p2p = 0;
+    this.contributors.clear();
+    this.spanList = [];
+    this.timing.first = 0;
+    this.state = 'loading';
+    this.notify();
   }
 
   markFailed(): void {
@@ -154,4 +148,26 @@ export class SegmentBuffer {
   private notify(): void {
     for (const waiter of [...this.waiters]) waiter();
   }
+}
+
+/**
+ * The peers whose bytes in `suspect` (a copy that failed its digest, with who sent what) differ from
+ * `truth`, the origin's verified copy: the senders of the bad bytes, and no one else.
+ */
+export function contradictedSources(suspect: Uint8Array, spans: readonly SourceSpan[], truth: Uint8Array): string[] {
+  const liars = new Set<string>();
+  for (const { from, to, source } of spans) {
+    if (source === 'http' || liars.has(source)) continue;
+    if (to > truth.length) {
+      liars.add(source);
+      continue;
+    }
+    for (let i = from; i < to; i++) {
+      if (suspect[i] !== truth[i]) {
+        liars.add(source);
+        break;
+      }
+    }
+  }
+  return [...liars];
 }

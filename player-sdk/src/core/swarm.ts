@@ -3,6 +3,7 @@ import { ShoalError } from './errors.js';
 import { TypedEmitter } from './event-emitter.js';
 import { fetchIntoBuffer, type FetchLike } from './http-loader.js';
 import { matchesDigest } from './integrity.js';
+import { contradictedSources, type SourceSpan } from './segment-buffer.js';
 import { Peer, type PeerHost } from './peer.js';
 import type { PeerChannel } from './peer-channel.js';
 import { chooseSource, electedForHttp, resumeOverHttp, type PeerCandidate } from './scheduler.js';
@@ -75,6 +76,11 @@ interface Job {
   wake: () => void;
   readonly promise: Promise<LoadedSegment>;
   controller: AbortController;
+  /**
+   * A copy from several peers that failed its digest, kept until the origin's copy shows whose bytes were
+   * false (the job goes on over HTTP only).
+   */
+  evidence?: { readonly bytes: Uint8Array; readonly spans: readonly SourceSpan[]; readonly claims: ReadonlyMap<string, 'complete' | 'loading'> };
 }
 
 const WATCHDOG_MS = 100;
@@ -308,11 +314,15 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
         }
         if (buffer.bytesFrom.p2p > 0 && segment.digest !== undefined && !(await matchesDigest(buffer.bytes(), segment.digest))) {
           this.emit('integrity-failure', segment.sequence, [...buffer.contributors.keys()]);
-          this.blame(segment.sequence, buffer, 'bad bytes');
+          if (buffer.contributors.size === 1) this.blame(segment.sequence, buffer, 'bad bytes');
+          else {
+            // Several peers sent parts: the origin's copy, fetched next, shows whose part was false.
+            job.evidence = { bytes: buffer.bytes().slice(), spans: buffer.spans(), claims: new Map(buffer.contributors) };
+            this.discard(segment.sequence, buffer);
+          }
           continue;
         }
-        // Bytes dropped to switch sources may have been relayed already; if they were not these, retract what we relayed.
-        if (buffer.droppedBytesDiffer()) this.broadcast([{ segment: segment.sequence, state: 'dropped' }]);
+        if (job.evidence) await this.judgeEvidence(job, buffer);
         const bytesFrom = { ...buffer.bytesFrom };
         const contributors = [...buffer.contributors.keys()];
         buffer.timing.end = this.context.now();
@@ -349,10 +359,8 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   private async fromPeer(job: Job, peerId: string): Promise<void> {
     const peer = this.peers.get(peerId);
     if (!peer) return;
-    // Bytes of one peer are never continued with another's: a digest mismatch must point at one peer.
-    // (HTTP may continue a peer's bytes: those are the origin's and above suspicion.)
-    // Dropping them is no accusation: a relay passing them on keeps them for its peer (`reset(false)`).
-    if ([...job.buffer.contributors.keys()].some((id) => id !== peerId)) job.buffer.reset(false);
+    // The peer continues from the bytes already here, whoever sent them: nothing that arrived is thrown away,
+    // and peers relaying from us are not held up. The buffer records who sent what (see judgeEvidence).
     const { sequence } = job.segment;
     const startedAt = this.context.now();
     const startBytes = job.buffer.received;
@@ -406,22 +414,42 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
    * relays fail more than MAX_FAILED_RELAYS times is banned all the same: the exemption has a limit.
    */
   private blame(sequence: number, buffer: SegmentBuffer, what: string): void {
-    for (const [peerId, claimed] of buffer.contributors) {
-      const failed = (this.failedRelays.get(peerId) ?? 0) + 1;
-      if (claimed === 'complete') this.context.ban(peerId, what);
-      else if (failed > MAX_FAILED_RELAYS) this.context.ban(peerId, 'false relays');
-      else {
-        this.failedRelays.delete(peerId);
-        this.failedRelays.set(peerId, failed);
-        if (this.failedRelays.size > MAX_TRACKED_PEERS) this.failedRelays.delete(this.failedRelays.keys().next().value!);
-        this.judgeRelay(peerId, sequence);
-      }
+    for (const [peerId, claimed] of buffer.contributors) this.punish(peerId, claimed, sequence, what);
+    this.discard(sequence, buffer);
+  }
+
+  private punish(peerId: string, claimed: 'complete' | 'loading', sequence: number, what: string): void {
+    const failed = (this.failedRelays.get(peerId) ?? 0) + 1;
+    if (claimed === 'complete') this.context.ban(peerId, what);
+    else if (failed > MAX_FAILED_RELAYS) this.context.ban(peerId, 'false relays');
+    else {
+      this.failedRelays.delete(peerId);
+      this.failedRelays.set(peerId, failed);
+      if (this.failedRelays.size > MAX_TRACKED_PEERS) this.failedRelays.delete(this.failedRelays.keys().next().value!);
+      this.judgeRelay(peerId, sequence);
     }
-    // Tell our own downstream peers that what we relayed of this segment is void.
+  }
+
+  /** Throws the bytes away, tells our downstream peers what we relayed is void, and goes on over HTTP only. */
+  private discard(sequence: number, buffer: SegmentBuffer): void {
     this.broadcast([{ segment: sequence, state: 'dropped' }]);
     buffer.reset();
     const job = this.jobs.get(sequence);
     if (job) job.httpOnly = true;
+  }
+
+  /**
+   * The origin's copy is here (over HTTP, after a copy from several peers failed): the peers whose bytes
+   * differ from it sent the false ones. The origin's copy is checked first, so that a changed segment
+   * accuses no one.
+   */
+  private async judgeEvidence(job: Job, buffer: SegmentBuffer): Promise<void> {
+    const evidence = job.evidence!;
+    job.evidence = undefined;
+    if (job.segment.digest === undefined || !(await matchesDigest(buffer.bytes(), job.segment.digest))) return;
+    for (const peerId of contradictedSources(evidence.bytes, evidence.spans, buffer.bytes())) {
+      this.punish(peerId, evidence.claims.get(peerId) ?? 'complete', job.segment.sequence, 'bad bytes');
+    }
   }
 
   private judgeRelay(peerId: string, sequence: number): void {
