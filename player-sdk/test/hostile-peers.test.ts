@@ -249,6 +249,35 @@ describe('a peer that announces every segment and never sends', () => {
   });
 });
 
+describe('a peer behind a congested uplink, whose bytes arrive only after the requester gave up', () => {
+  it(`is not taken for a silent claimer: after more than ${MAX_FRUITLESS_REQUESTS} such requests it is still connected`, async () => {
+    const a = await arena((server) => ({
+      onMessage(channel, message, self) {
+        if (greetAndClaim(channel, message, self, 6)) return;
+        // Nothing leaves before the requester cancels; then the whole segment, queued behind other uploads, does.
+        if (message.type === 'request') pending.set(message.request, message.segment);
+        if (message.type === 'cancel' && pending.has(message.request)) {
+          const bytes = server.bytes.get(`/seg${pending.get(message.request)}.ts`)!;
+          pending.delete(message.request);
+          for (let offset = 0; offset < bytes.length; offset += MAX_DATA_CHUNK_BYTES) {
+            channel.send({ type: 'data', request: message.request, offset, total: bytes.length, bytes: bytes.subarray(offset, Math.min(bytes.length, offset + MAX_DATA_CHUNK_BYTES)) });
+          }
+        }
+      },
+    }));
+    const pending = new Map<number, number>();
+    await until('the peer’s claims', () => a.honest.peerCount() === 1);
+    for (let sn = 0; sn < 5; sn++) {
+      await loadInTime(a, sn);
+      // The next request goes out once this one's late bytes are in, as they would be between segments.
+      await until('the late bytes', () => pending.size === 0 && a.honest.getStats().p2pDiscardedBytes >= (sn + 1) * SEGMENT_BYTES, 5_000);
+    }
+    expect(requestsTo(a.attacker)).toBeGreaterThan(MAX_FRUITLESS_REQUESTS);
+    expect(a.disconnects).toEqual([]);
+    expect(a.honest.isBanned(a.attacker.peerId)).toBe(false);
+  });
+});
+
 describe('malformed frames', () => {
   const frames: [string, Uint8Array][] = [
     ['a frame over the 16 KiB cap', new Uint8Array(16 * 1024 + 1).fill(4)],

@@ -251,7 +251,10 @@ export class Peer extends TypedEmitter<PeerEvents> {
     const download = this.downloads.get(request);
     if (!download) {
       // Late chunks of a cancelled request: the peer's uplink spent them for nothing, which is worth knowing.
+      // They also show it was sending: a congested uplink whose first bytes came after we gave up is not a
+      // peer that claims segments and never sends them (honest peers behind 2 Mbit/s uplinks were banned so).
       this.host.onDiscarded(bytes.length);
+      this.fruitlessRequests = 0;
       return;
     }
     const { buffer } = download;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestPeer, chooseSource, electedForHttp, resumeOverHttp, uploadAdmission, type PeerCandidate, type SourceInput } from './scheduler.js';
+import { bestPeer, chooseSource, electedForHttp, judgePeerTransfer, resumeOverHttp, uploadAdmission, type PeerCandidate, type PeerTransfer, type SourceInput } from './scheduler.js';
 
 const peer = (peerId: string, state: PeerCandidate['state'], throughput?: number, activeDownloads = 0, failures = 0): PeerCandidate => ({
   peerId,
@@ -126,12 +126,58 @@ describe('uploadAdmission', () => {
 });
 
 describe('resumeOverHttp', () => {
-  it('keeps a slow peer’s bytes and lets HTTP finish from half the segment on; before that another peer starts over', () => {
+  it('lets HTTP finish from half the segment on; before that another peer continues', () => {
     expect(resumeOverHttp(100_000, 200_000)).toBe(true);
     expect(resumeOverHttp(150_000, 200_000)).toBe(true);
     expect(resumeOverHttp(99_999, 200_000)).toBe(false);
     expect(resumeOverHttp(0, 200_000)).toBe(false);
     // Size unknown: nothing to weigh, the scheduler chooses as usual.
     expect(resumeOverHttp(100_000, undefined)).toBe(false);
+  });
+});
+
+describe('judgePeerTransfer', () => {
+  // 200 kB due in 6 s; HTTP would take 400 ms; the urgent window is 500 ms.
+  const transfer: PeerTransfer = {
+    now: 1_000,
+    startedAt: 0,
+    lastProgressAt: 900,
+    received: 50_000,
+    remaining: 150_000,
+    stallLimitMs: 1_000,
+    deadline: 6_000,
+    urgentWindowMs: 500,
+    httpEstimateMs: 400,
+  };
+
+  it('keeps a peer whose rate finishes before the deadline', () => {
+    // 50 kB/s: 150 kB more in 3 s, done at 4 s.
+    expect(judgePeerTransfer(transfer)).toBeUndefined();
+  });
+
+  it('gives up on a rate that would finish past the deadline less the urgent window', () => {
+    // 25 kB/s: 150 kB more in 6 s.
+    expect(judgePeerTransfer({ ...transfer, received: 25_000 })).toBe('too slow');
+  });
+
+  it('projects no rate within the first 500 ms; past them, nothing received is too slow', () => {
+    expect(judgePeerTransfer({ ...transfer, now: 500, lastProgressAt: 0, received: 0 })).toBeUndefined();
+    expect(judgePeerTransfer({ ...transfer, now: 400, lastProgressAt: 300, received: 1_000 })).toBeUndefined();
+    expect(judgePeerTransfer({ ...transfer, now: 501, lastProgressAt: 0, received: 0 })).toBe('too slow');
+  });
+
+  it('calls silence past the stall limit a stall, whatever the deadline', () => {
+    expect(judgePeerTransfer({ ...transfer, lastProgressAt: -1, deadline: undefined })).toBe('stalled');
+    expect(judgePeerTransfer({ ...transfer, now: 1_001, lastProgressAt: 0, received: 0 })).toBe('stalled');
+  });
+
+  it('hands over to HTTP when only the time HTTP needs is left', () => {
+    // 6 000 − 500 − 400 = 5 100.
+    expect(judgePeerTransfer({ ...transfer, now: 5_099, lastProgressAt: 5_000, received: 190_000, remaining: 10_000 })).toBeUndefined();
+    expect(judgePeerTransfer({ ...transfer, now: 5_100, lastProgressAt: 5_000, received: 190_000, remaining: 10_000 })).toBe('deadline');
+  });
+
+  it('never gives up on a transfer without a deadline unless it stalls', () => {
+    expect(judgePeerTransfer({ ...transfer, deadline: undefined, received: 1 })).toBeUndefined();
   });
 });

@@ -6,7 +6,7 @@ import { matchesDigest } from './integrity.js';
 import { contradictedSources, type SourceSpan } from './segment-buffer.js';
 import { Peer, type PeerHost } from './peer.js';
 import type { PeerChannel } from './peer-channel.js';
-import { chooseSource, electedForHttp, resumeOverHttp, type PeerCandidate } from './scheduler.js';
+import { chooseSource, electedForHttp, judgePeerTransfer, resumeOverHttp, type PeerCandidate } from './scheduler.js';
 import type { SegmentBuffer } from './segment-buffer.js';
 import type { SegmentStore } from './segment-store.js';
 import type { SegmentRef } from './segment.js';
@@ -369,23 +369,23 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     const claimedComplete = peer.has(sequence) === 'complete';
     const watchdog = setInterval(() => {
       const now = this.context.now();
-      const last = peer.lastProgress(sequence) ?? startedAt;
-      // A peer still loading the segment itself may pause while its own source catches up.
-      const stallLimit = peer.has(sequence) === 'loading' ? this.context.settings.peerStallMs * 3 : this.context.settings.peerStallMs;
-      let giveUp = now - last > stallLimit;
-      if (!giveUp && job.deadline !== undefined) {
-        const elapsed = Math.max(1, now - startedAt);
-        const rate = (job.buffer.received - startBytes) / elapsed;
-        const remaining = (job.buffer.total ?? job.segment.byteRange?.length ?? job.buffer.received + 1) - job.buffer.received;
-        const projectedEnd = now + (rate > 0 ? remaining / rate : Infinity);
-        giveUp = now >= job.deadline - this.context.settings.urgentWindowMs - this.httpEstimateMs(job) || (elapsed > 500 && projectedEnd > job.deadline - this.context.settings.urgentWindowMs);
-      }
-      if (giveUp) {
-        peer.failures++;
-        // What arrived stays: HTTP resumes from there, or another peer starts afresh (see resumeOverHttp).
-        job.httpOnly = job.httpOnly || resumeOverHttp(job.buffer.received, job.buffer.total) || (job.deadline !== undefined && now >= job.deadline - this.context.settings.urgentWindowMs - this.httpEstimateMs(job));
-        peer.cancel(sequence, new ShoalError('SHOAL_ERR_ABORTED', 'peer too slow'));
-      }
+      const verdict = judgePeerTransfer({
+        now,
+        startedAt,
+        lastProgressAt: peer.lastProgress(sequence) ?? startedAt,
+        received: job.buffer.received - startBytes,
+        remaining: (job.buffer.total ?? job.segment.byteRange?.length ?? job.buffer.received + 1) - job.buffer.received,
+        // A peer still loading the segment itself may pause while its own source catches up.
+        stallLimitMs: peer.has(sequence) === 'loading' ? this.context.settings.peerStallMs * 3 : this.context.settings.peerStallMs,
+        deadline: job.deadline,
+        urgentWindowMs: this.context.settings.urgentWindowMs,
+        httpEstimateMs: this.httpEstimateMs(job),
+      });
+      if (verdict === undefined) return;
+      peer.failures++;
+      // What arrived stays: the next source continues from there (HTTP past half the segment, see resumeOverHttp).
+      job.httpOnly = job.httpOnly || verdict === 'deadline' || resumeOverHttp(job.buffer.received, job.buffer.total);
+      peer.cancel(sequence, new ShoalError('SHOAL_ERR_ABORTED', 'peer too slow'));
     }, WATCHDOG_MS);
     try {
       await peer.download(sequence, job.buffer);
@@ -398,6 +398,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       if (error instanceof ShoalError && error.code === 'SHOAL_ERR_PEER_PROTOCOL') this.context.ban(peerId, error.message);
       // A peer that claims complete segments and sends nothing for them, again and again, only costs time.
       const answeredAbsent = error instanceof ShoalError && error.code === 'SHOAL_ERR_PEER_GONE' && peer.ready;
+      // (Bytes it sent that arrive after we gave up clear its record too: a congested uplink is no liar, see Peer.)
       if (job.buffer.received > startBytes || answeredAbsent) peer.fruitlessRequests = 0;
       else if (claimedComplete && ++peer.fruitlessRequests >= MAX_FRUITLESS_REQUESTS) this.context.ban(peerId, 'silent claims');
       // Absent, gone, too slow: the scheduling loop picks the next source.
