@@ -90,6 +90,7 @@ async function main(task: HomeViewerTask): Promise<HomeViewerResult> {
   const t0 = Date.now();
   viewer.engine.on('peer-connected', ({ peerId }) => peerEvents.push(`${Date.now() - t0} connected ${peerId.slice(8, 12)}`));
   viewer.engine.on('peer-disconnected', ({ peerId, reason }) => peerEvents.push(`${Date.now() - t0} disconnected ${peerId.slice(8, 12)}: ${reason}`));
+  viewer.engine.on('peer-banned', ({ peerId, reason }) => peerEvents.push(`${Date.now() - t0} banned ${peerId.slice(8, 12)}: ${reason}`));
   const trace: string[] = [];
   if (process.env.SHOAL_NETLAB_TRACE) {
     const load = viewer.engine.loadSegment.bind(viewer.engine);

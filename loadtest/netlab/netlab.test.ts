@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { namespacesWithPrefix } from './lab.js';
-import { DEFAULT_NETLAB_OPTIONS, formatNetlab, runNetlab } from './netlab.js';
+import { bansByReason, DEFAULT_NETLAB_OPTIONS, formatNetlab, runNetlab } from './netlab.js';
 
 /**
  * Viewers behind home NATs, SDK in Node: two homes behind endpoint-independent NATs and one behind a
@@ -34,7 +34,17 @@ describe('network lab, Node viewers', () => {
     expect(result.p2p.relayedShare).toBe(0);
     expect(result.p2p.edgeBytes!.p2p).toBeGreaterThan(0);
     expect(result.p2p.edgeBytes!.p2p_relay).toBe(0);
+    // Honest viewers ban no one.
+    expect(result.p2p.bans).toEqual({});
     // The lab removed everything it made.
     expect(await namespacesWithPrefix(`shoalnl-${process.pid}-`)).toEqual([]);
   }, 150_000);
+});
+
+describe('network lab figures', () => {
+  it('counts bans by reason from the viewers’ peer events', () => {
+    const events = ['120 connected ab12', '900 banned ab12: silent claims', '901 disconnected ab12: banned', '1500 banned cd34: silent claims', '2000 banned ef56: protocol: bad hello'];
+    expect(bansByReason(events)).toEqual({ 'silent claims': 2, 'protocol: bad hello': 1 });
+    expect(bansByReason([])).toEqual({});
+  });
 });

@@ -67,6 +67,8 @@ export interface PhaseFigures {
   readonly relayedShare: number;
   /** Peers connected per viewer at the end. */
   readonly peersPerViewer: number;
+  /** Peers banned, by reason (Node viewers: from the engine's peer-banned events). */
+  readonly bans: Readonly<Record<string, number>>;
   /** Connections by selected path, counted at each end. */
   readonly paths: Record<string, number>;
   readonly attempts: { readonly ok: number; readonly failed: number };
@@ -247,6 +249,16 @@ async function runPhase(lab: NetLab, ready: ServicesReady, options: NetlabOption
   return summarize(results, p2p ? { before, after } : undefined);
 }
 
+/** Counts the 'banned <peer>: <reason>' lines of home viewers' peer events by reason. */
+export function bansByReason(events: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const event of events) {
+    const match = / banned \S+: (.*)$/.exec(event);
+    if (match) counts[match[1]!] = (counts[match[1]!] ?? 0) + 1;
+  }
+  return counts;
+}
+
 export function summarize(homes: PhaseFigures['homes'], metrics: { before: string; after: string } | undefined): PhaseFigures {
   const results = homes.map((h) => h.result);
   const figures = analyse(
@@ -269,6 +281,7 @@ export function summarize(homes: PhaseFigures['homes'], metrics: { before: strin
     offloadRatio: http + peer === 0 ? 0 : (peer - relayed) / (http + peer),
     relayedShare: http + peer === 0 ? 0 : relayed / (http + peer),
     peersPerViewer: results.reduce((s, r) => s + r.report.peers, 0) / Math.max(1, results.length),
+    bans: bansByReason(results.flatMap((r) => r.peerEvents ?? [])),
     paths,
     attempts,
     pcs: { created: results.reduce((s, r) => s + r.pcs.created, 0), open: results.reduce((s, r) => s + r.pcs.open, 0) },
@@ -316,6 +329,8 @@ export function formatNetlab(result: NetlabResult): string {
     ['viewers with a stall', String(f.viewersWithStalls), b ? String(b.viewersWithStalls) : '–'],
     ['startup p50 / p95 (ms)', `${num(f.startupP50Ms, 0)} / ${num(f.startupP95Ms, 0)}`, b ? `${num(b.startupP50Ms, 0)} / ${num(b.startupP95Ms, 0)}` : '–'],
     ['peers connected per viewer (end)', num(p2p.peersPerViewer), '–'],
+    ['peers banned, by reason', Object.entries(p2p.bans).map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none', '–'],
+    ['upload sent / peer bytes kept (discarded / never received)', `${num(f.uploadSentPerKept)} (${num(f.uploadDiscardedPerKept)} / ${num(f.uploadUnreceivedPerKept)})`, '–'],
     ['connection attempts ok / failed', `${p2p.attempts.ok} / ${p2p.attempts.failed}`, '–'],
     ['connections by path (each end)', paths(p2p), '–'],
     ['offers relayed by the tracker', String(p2p.offersRelayed ?? '–'), '–'],

@@ -152,6 +152,7 @@ describe('a relay that serves bad bytes and retracts each time', () => {
     console.log(`retracting relay: segments in ${elapsed.map((ms) => ms.toFixed(0)).join(', ')} ms (deadline ${DEADLINE_MS}); integrity failures ${a.honest.getStats().integrityFailures}`);
     expect(a.honest.getStats().integrityFailures).toBe(MAX_FAILED_RELAYS + 1);
     expect(a.disconnects).toEqual(['banned']);
+    expect(a.bans).toEqual(['false relays']);
     expect(a.honest.getStats().p2pBytes).toBe(0);
   });
 });
@@ -172,6 +173,7 @@ describe('a relay that serves bad bytes and leaves before it could retract', () 
     expect(a.honest.getStats().integrityFailures).toBe(1);
     expect(a.honest.isBanned(a.attacker.peerId)).toBe(false);
     await until('the retract window to pass', () => a.honest.isBanned(a.attacker.peerId), RETRACT_WINDOW_MS + 2_000);
+    expect(a.bans).toEqual(['kept a false relay']);
     // Banned means banned: back and answering offers again, the attacker gets no new channel.
     const opened = a.attacker.opened;
     a.attacker.answers = () => true;
@@ -234,6 +236,7 @@ describe('a copy put together from two peers that fails its digest', () => {
     expect(a.honest.isBanned(a.attacker.peerId)).toBe(false);
     expect(a.disconnects).toEqual(['banned']);
     expect(a.honest.getStats().p2pDiscardedBytes).toBe(size);
+    expect(a.bans).toEqual(['bad bytes']);
   });
 });
 
@@ -246,6 +249,7 @@ describe('a peer that announces every segment and never sends', () => {
     console.log(`silent claimer: segments in ${elapsed.map((ms) => ms.toFixed(0)).join(', ')} ms (deadline ${DEADLINE_MS}); HTTP only ${(await httpOnlyMs(a, 5)).toFixed(0)} ms`);
     expect(requestsTo(a.attacker)).toBe(MAX_FRUITLESS_REQUESTS);
     expect(a.disconnects).toEqual(['banned']);
+    expect(a.bans).toEqual(['silent claims']);
   });
 });
 
@@ -275,6 +279,7 @@ describe('a peer behind a congested uplink, whose bytes arrive only after the re
     expect(requestsTo(a.attacker)).toBeGreaterThan(MAX_FRUITLESS_REQUESTS);
     expect(a.disconnects).toEqual([]);
     expect(a.honest.isBanned(a.attacker.peerId)).toBe(false);
+    expect(a.bans).toEqual([]);
   });
 });
 

@@ -48,6 +48,8 @@ export interface Arena {
   playlist: string;
   /** Reasons of the engine's peer disconnections, in order. */
   disconnects: string[];
+  /** Reasons the engine gave for the peers it banned, in order. */
+  bans: string[];
   hub: MemorySignalingHub;
 }
 
@@ -74,7 +76,9 @@ export async function openArena(cleanup: Cleanup, behaviourFor: (server: Segment
   cleanup.push(() => honest.destroy());
   const disconnects: string[] = [];
   honest.on('peer-disconnected', ({ reason }) => disconnects.push(reason));
+  const bans: string[] = [];
+  honest.on('peer-banned', ({ reason }) => bans.push(reason));
   await honest.updatePlaylist(playlist, Array.from({ length: count }, (_, i) => server.segment(i)), true);
   await until('the attacker to connect', () => attacker.opened > 0);
-  return { server, honest, attacker, playlist, disconnects, hub };
+  return { server, honest, attacker, playlist, disconnects, bans, hub };
 }

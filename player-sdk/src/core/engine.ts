@@ -76,6 +76,11 @@ export interface EngineEvents {
   'peer-connected': (info: { readonly swarm: string; readonly peerId: string }) => void;
   'peer-disconnected': (info: { readonly swarm: string; readonly peerId: string; readonly reason: string }) => void;
   'integrity-failure': (info: { readonly swarm: string; readonly sequence: number; readonly peers: readonly string[] }) => void;
+  /**
+   * A peer was banned for the rest of the session, and why: 'bad bytes', 'false size', 'silent claims'
+   * (claims it never serves), 'false relays', 'kept a false relay', or the protocol rule it broke.
+   */
+  'peer-banned': (info: { readonly peerId: string; readonly reason: string }) => void;
   /** Something degraded (tracker unreachable, WebRTC missing); playback goes on over HTTP. */
   warning: (error: Error) => void;
 }
@@ -364,7 +369,8 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   }
 
   /** Disconnects a peer everywhere and refuses it from now on. */
-  ban(peerId: string, _reason: string): void {
+  ban(peerId: string, reason: string): void {
+    if (!this.banned.has(peerId)) this.emit('peer-banned', { peerId, reason });
     this.banned.add(peerId);
     if (this.banned.size > MAX_BANNED_PEERS) this.banned.delete(this.banned.values().next().value!);
     for (const entry of this.ready) entry.swarm.disconnect(peerId, 'banned');
