@@ -25,7 +25,7 @@ export interface SwarmFigures {
   readonly uploadSentPerKept: number;
   /**
    * Where the rest went, per peer byte kept: received and thrown away (late chunks of a request given up,
-   * partial copies dropped to switch sources, failed checks), and never received (in flight when a
+   * copies that failed their check or were withdrawn), and never received (in flight when a
    * connection closed, or still in flight at the end). sentPerKept = 1 + discarded + unreceived.
    */
   readonly uploadDiscardedPerKept: number;

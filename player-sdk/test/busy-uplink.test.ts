@@ -1,5 +1,6 @@
-import { MAX_DATA_CHUNK_BYTES, type HaveEntry, type PeerMessage } from '@shoal/protocol';
+import type { HaveEntry, PeerMessage } from '@shoal/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sendData } from './hostile-peer.js';
 import { openArena, until, type Cleanup } from './wire-arena.js';
 
 /**
@@ -75,9 +76,7 @@ describe('a player told busy', () => {
               return;
             }
             const bytes = server.bytes.get(`/seg${message.segment}.ts`)!;
-            for (let offset = message.offset; offset < bytes.length; offset += MAX_DATA_CHUNK_BYTES) {
-              channel.send({ type: 'data', request: message.request, offset, total: bytes.length, bytes: bytes.subarray(offset, Math.min(bytes.length, offset + MAX_DATA_CHUNK_BYTES)) });
-            }
+            sendData(channel, message.request, bytes, message.offset);
             channel.send({ type: 'done', request: message.request, total: bytes.length });
           }
         },
@@ -103,19 +102,13 @@ describe('a player that gives up on a slow peer', () => {
       cleanup,
       (server) => ({
         onMessage(channel, message, self) {
-          const send = (request: number, bytes: Uint8Array, from: number, to: number) => {
-            for (let offset = from; offset < to; offset += MAX_DATA_CHUNK_BYTES) {
-              const end = Math.min(to, offset + MAX_DATA_CHUNK_BYTES);
-              channel.send({ type: 'data', request, offset, total: bytes.length, bytes: bytes.subarray(offset, end) });
-            }
-          };
           if (message.type === 'hello') {
             channel.send(self.hello());
             channel.send({ type: 'have', entries: Array.from({ length: 4 }, (_, i): HaveEntry => ({ segment: i, state: 'complete' })) });
           } else if (message.type === 'request') {
             // Three quarters of the segment, then silence: the player gives up and HTTP fetches the rest.
             const bytes = server.bytes.get(`/seg${message.segment}.ts`)!;
-            send(message.request, bytes, 0, Math.floor(bytes.length * 0.75));
+            sendData(channel, message.request, bytes, 0, Math.floor(bytes.length * 0.75));
             requested = message.segment;
           } else if (message.type === 'cancel' && !cancelled) {
             // What a real uplink would still have queued when the cancel arrived goes out anyway.
@@ -123,7 +116,7 @@ describe('a player that gives up on a slow peer', () => {
             const bytes = server.bytes.get(`/seg${requested}.ts`)!;
             const from = Math.floor(bytes.length * 0.75);
             lateBytes = bytes.length - from;
-            send(message.request, bytes, from, bytes.length);
+            sendData(channel, message.request, bytes, from);
           }
         },
       }),

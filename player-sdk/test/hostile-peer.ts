@@ -1,5 +1,5 @@
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
-import { decodePeerMessage, encodePeerMessage, PEER_PROTOCOL_VERSION, type PeerMessage } from '@shoal/protocol';
+import { decodePeerMessage, encodePeerMessage, MAX_DATA_CHUNK_BYTES, PEER_PROTOCOL_VERSION, type PeerMessage } from '@shoal/protocol';
 import type { Signaling, SignalingSession } from '../src/core/signaling.js';
 
 /**
@@ -17,6 +17,16 @@ export interface HostileChannel {
   readonly open: boolean;
   /** Frames received so far, by type. */
   readonly received: Map<string, number>;
+}
+
+/**
+ * Sends bytes [from, to) of `bytes` for `request` as data frames of at most MAX_DATA_CHUNK_BYTES, each
+ * declaring `total` (the segment's size unless a test lies about it).
+ */
+export function sendData(channel: HostileChannel, request: number, bytes: Uint8Array, from = 0, to = bytes.length, total = bytes.length): void {
+  for (let offset = from; offset < to; offset += MAX_DATA_CHUNK_BYTES) {
+    channel.send({ type: 'data', request, offset, total, bytes: bytes.subarray(offset, Math.min(to, offset + MAX_DATA_CHUNK_BYTES)) });
+  }
 }
 
 export interface HostileBehaviour {

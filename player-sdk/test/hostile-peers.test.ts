@@ -1,12 +1,12 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { MAX_DATA_CHUNK_BYTES, MAX_HAVE_ENTRIES, type HaveEntry, type PeerMessage } from '@shoal/protocol';
+import { MAX_HAVE_ENTRIES, type HaveEntry, type PeerMessage } from '@shoal/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ShoalEngine } from '../src/core/engine.js';
 import type { EngineOptions } from '../src/core/options.js';
 import { MAX_IMPLAUSIBLE_REQUESTS, MAX_PEER_HOLDINGS, MAX_UPLOADS_PER_PEER } from '../src/core/peer.js';
 import { MAX_FAILED_RELAYS, MAX_FRUITLESS_REQUESTS, RETRACT_WINDOW_MS } from '../src/core/swarm.js';
-import { HostilePeer, type HostileBehaviour, type HostileChannel } from './hostile-peer.js';
+import { HostilePeer, sendData, type HostileBehaviour, type HostileChannel } from './hostile-peer.js';
 import type { SegmentServer } from './segment-server.js';
 import { hubEngine, openArena, until, type Arena } from './wire-arena.js';
 
@@ -81,9 +81,7 @@ function sizeLiar(total: (real: number) => number, sent: (real: number) => numbe
       const declared = total(real.length);
       const body = new Uint8Array(sent(real.length));
       body.set(real.subarray(0, Math.min(real.length, body.length)));
-      for (let offset = message.offset; offset < body.length; offset += MAX_DATA_CHUNK_BYTES) {
-        channel.send({ type: 'data', request: message.request, offset, total: declared, bytes: body.subarray(offset, Math.min(body.length, offset + MAX_DATA_CHUNK_BYTES)) });
-      }
+      sendData(channel, message.request, body, message.offset, body.length, declared);
       // …and then silence.
     },
   };
@@ -126,9 +124,7 @@ function falseRelay(server: SegmentServer, after: { served?(channel: HostileChan
         channel.send({ type: 'have', entries: Array.from({ length: 6 }, (_, i): HaveEntry => ({ segment: i, state: 'loading' })) });
       } else if (message.type === 'request') {
         const bytes = Uint8Array.from(server.bytes.get(`/seg${message.segment}.ts`)!, (b) => b ^ 0x5a);
-        for (let offset = 0; offset < bytes.length; offset += MAX_DATA_CHUNK_BYTES) {
-          channel.send({ type: 'data', request: message.request, offset, total: bytes.length, bytes: bytes.subarray(offset, offset + MAX_DATA_CHUNK_BYTES) });
-        }
+        sendData(channel, message.request, bytes);
         channel.send({ type: 'done', request: message.request, total: bytes.length });
         after.served?.(channel, self);
       } else if (message.type === 'have') after.have?.(channel, message);
@@ -186,11 +182,6 @@ describe('a copy put together from two peers that fails its digest', () => {
   it('bans the peer whose part differs from the origin’s copy, and only that one', async () => {
     const SEQUENCE = 2;
     let liarChannel: HostileChannel | undefined;
-    const sendRange = (channel: HostileChannel, request: number, bytes: Uint8Array, from: number, to: number): void => {
-      for (let offset = from; offset < to; offset += MAX_DATA_CHUNK_BYTES) {
-        channel.send({ type: 'data', request, offset, total: bytes.length, bytes: bytes.subarray(offset, Math.min(to, offset + MAX_DATA_CHUNK_BYTES)) });
-      }
-    };
     // An honest peer that sends the first 30 % and then nothing more: the player gives up on it and asks
     // the other peer for the rest, from where it stopped. Only then does the liar claim the segment.
     const a = await arena((server) => ({
@@ -200,7 +191,7 @@ describe('a copy put together from two peers that fails its digest', () => {
           channel.send({ type: 'have', entries: [{ segment: SEQUENCE, state: 'complete' }] });
         } else if (message.type === 'request') {
           const bytes = server.bytes.get(`/seg${message.segment}.ts`)!;
-          sendRange(channel, message.request, bytes, message.offset, Math.floor(bytes.length * 0.3));
+          sendData(channel, message.request, bytes, message.offset, Math.floor(bytes.length * 0.3));
           liarChannel?.send({ type: 'have', entries: [{ segment: SEQUENCE, state: 'complete' }] });
         }
       },
@@ -216,7 +207,7 @@ describe('a copy put together from two peers that fails its digest', () => {
           liarRequests.push({ offset: message.offset });
           const bytes = Uint8Array.from(a.server.bytes.get(`/seg${message.segment}.ts`)!);
           bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
-          sendRange(channel, message.request, bytes, message.offset, bytes.length);
+          sendData(channel, message.request, bytes, message.offset);
           channel.send({ type: 'done', request: message.request, total: bytes.length });
         }
       },
@@ -263,9 +254,7 @@ describe('a peer behind a congested uplink, whose bytes arrive only after the re
         if (message.type === 'cancel' && pending.has(message.request)) {
           const bytes = server.bytes.get(`/seg${pending.get(message.request)}.ts`)!;
           pending.delete(message.request);
-          for (let offset = 0; offset < bytes.length; offset += MAX_DATA_CHUNK_BYTES) {
-            channel.send({ type: 'data', request: message.request, offset, total: bytes.length, bytes: bytes.subarray(offset, Math.min(bytes.length, offset + MAX_DATA_CHUNK_BYTES)) });
-          }
+          sendData(channel, message.request, bytes);
         }
       },
     }));

@@ -35,7 +35,8 @@ export interface EngineStats {
   readonly uploadBytes: number;
   /**
    * Bytes peers sent this player that it did not keep: chunks arriving after it gave up on the request,
-   * partial copies dropped to switch sources, copies that failed verification. Peers' uplink spent for nothing.
+   * copies that failed verification or that their sender withdrew, bytes of a load that failed. Peers' uplink
+   * spent for nothing.
    */
   readonly p2pDiscardedBytes: number;
   /** Direct peer bytes / all segment bytes: (p2pBytes − p2pRelayBytes) / (httpBytes + p2pBytes); 0 before any byte. */

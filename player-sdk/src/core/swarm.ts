@@ -3,11 +3,10 @@ import { ShoalError } from './errors.js';
 import { TypedEmitter } from './event-emitter.js';
 import { fetchIntoBuffer, type FetchLike } from './http-loader.js';
 import { matchesDigest } from './integrity.js';
-import { contradictedSources, type SourceSpan } from './segment-buffer.js';
 import { Peer, type PeerHost } from './peer.js';
 import type { PeerChannel } from './peer-channel.js';
 import { chooseSource, electedForHttp, judgePeerTransfer, resumeOverHttp, type PeerCandidate } from './scheduler.js';
-import type { SegmentBuffer } from './segment-buffer.js';
+import { contradictedSources, type SegmentBuffer, type SourceSpan } from './segment-buffer.js';
 import type { SegmentStore } from './segment-store.js';
 import type { SegmentRef } from './segment.js';
 
@@ -39,7 +38,7 @@ export interface SwarmContext {
   /** 0 if the uplink takes a request for `bytes` more now, else ms until it may. */
   admitUpload(bytes: number): number;
   onUploaded(bytes: number): void;
-  /** Peer bytes that arrived and were not kept: late, dropped to switch sources, or failed verification. */
+  /** Peer bytes that arrived and were not kept: late, failed verification or withdrawn, or held by a job that failed. */
   onPeerBytesDiscarded(bytes: number): void;
   /** A peer sent bytes that failed verification, or broke the protocol: it is disconnected and never reconnected. */
   ban(peerId: string, reason: string): void;
@@ -393,7 +392,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     } catch (error) {
       // A full uplink is no fault: the peer is skipped until it said to ask again (Peer.busyUntil).
       if (error instanceof ShoalError && error.code === 'SHOAL_ERR_PEER_BUSY') return;
-      // What it sent stays; the rest comes from elsewhere (HTTP resumes with Range), not from it again.
+      // What it sent stays; the next source (another peer, or HTTP with Range) continues from there, not it again.
       job.excluded.add(peerId);
       if (error instanceof ShoalError && error.code === 'SHOAL_ERR_PEER_PROTOCOL') this.context.ban(peerId, error.message);
       // A peer that claims complete segments and sends nothing for them, again and again, only costs time.
