@@ -1,6 +1,6 @@
-import type { HaveEntry, PeerMessage } from '@shoal/protocol';
+import type { PeerMessage } from '@shoal/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendData } from './hostile-peer.js';
+import { greetAndClaim, sendData } from './hostile-peer.js';
 import { openArena, until, type Cleanup } from './wire-arena.js';
 
 /**
@@ -66,10 +66,8 @@ describe('a player told busy', () => {
       cleanup,
       (server) => ({
         onMessage(channel, message, self) {
-          if (message.type === 'hello') {
-            channel.send(self.hello());
-            channel.send({ type: 'have', entries: Array.from({ length: 4 }, (_, i): HaveEntry => ({ segment: i, state: 'complete' })) });
-          } else if (message.type === 'request') {
+          if (greetAndClaim(channel, message, self, 4)) return;
+          if (message.type === 'request') {
             requestsAt.push(Date.now());
             if (requestsAt.length === 1) {
               channel.send({ type: 'busy', request: message.request, segment: message.segment, retryMs: RETRY_MS });
@@ -102,10 +100,8 @@ describe('a player that gives up on a slow peer', () => {
       cleanup,
       (server) => ({
         onMessage(channel, message, self) {
-          if (message.type === 'hello') {
-            channel.send(self.hello());
-            channel.send({ type: 'have', entries: Array.from({ length: 4 }, (_, i): HaveEntry => ({ segment: i, state: 'complete' })) });
-          } else if (message.type === 'request') {
+          if (greetAndClaim(channel, message, self, 4)) return;
+          if (message.type === 'request') {
             // Three quarters of the segment, then silence: the player gives up and HTTP fetches the rest.
             const bytes = server.bytes.get(`/seg${message.segment}.ts`)!;
             sendData(channel, message.request, bytes, 0, Math.floor(bytes.length * 0.75));

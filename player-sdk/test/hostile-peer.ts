@@ -1,5 +1,5 @@
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
-import { decodePeerMessage, encodePeerMessage, MAX_DATA_CHUNK_BYTES, PEER_PROTOCOL_VERSION, type PeerMessage } from '@shoal/protocol';
+import { decodePeerMessage, encodePeerMessage, MAX_DATA_CHUNK_BYTES, PEER_PROTOCOL_VERSION, type HaveEntry, type PeerMessage } from '@shoal/protocol';
 import type { Signaling, SignalingSession } from '../src/core/signaling.js';
 
 /**
@@ -27,6 +27,14 @@ export function sendData(channel: HostileChannel, request: number, bytes: Uint8A
   for (let offset = from; offset < to; offset += MAX_DATA_CHUNK_BYTES) {
     channel.send({ type: 'data', request, offset, total, bytes: bytes.subarray(offset, Math.min(to, offset + MAX_DATA_CHUNK_BYTES)) });
   }
+}
+
+/** Answers a hello like a real peer and claims segments 0 … `segments` − 1 complete; false for any other message. */
+export function greetAndClaim(channel: HostileChannel, message: PeerMessage, self: HostilePeer, segments: number): boolean {
+  if (message.type !== 'hello') return false;
+  channel.send(self.hello());
+  channel.send({ type: 'have', entries: Array.from({ length: segments }, (_, i): HaveEntry => ({ segment: i, state: 'complete' })) });
+  return true;
 }
 
 export interface HostileBehaviour {

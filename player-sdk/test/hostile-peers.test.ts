@@ -6,7 +6,7 @@ import { ShoalEngine } from '../src/core/engine.js';
 import type { EngineOptions } from '../src/core/options.js';
 import { MAX_IMPLAUSIBLE_REQUESTS, MAX_PEER_HOLDINGS, MAX_UPLOADS_PER_PEER } from '../src/core/peer.js';
 import { MAX_FAILED_RELAYS, MAX_FRUITLESS_REQUESTS, RETRACT_WINDOW_MS } from '../src/core/swarm.js';
-import { HostilePeer, sendData, type HostileBehaviour, type HostileChannel } from './hostile-peer.js';
+import { greetAndClaim, HostilePeer, sendData, type HostileBehaviour, type HostileChannel } from './hostile-peer.js';
 import type { SegmentServer } from './segment-server.js';
 import { hubEngine, openArena, until, type Arena } from './wire-arena.js';
 
@@ -40,14 +40,6 @@ function accepted(attacker: HostilePeer): number {
 /** Requests the attacker received on the channels it was accepted on. */
 function requestsTo(attacker: HostilePeer): number {
   return attacker.channels.reduce((sum, channel) => sum + (channel.received.get('request') ?? 0), 0);
-}
-
-/** Greets like a real peer and claims every segment complete. */
-function greetAndClaim(channel: HostileChannel, message: PeerMessage, self: HostilePeer, segments: number): boolean {
-  if (message.type !== 'hello') return false;
-  channel.send(self.hello());
-  channel.send({ type: 'have', entries: Array.from({ length: segments }, (_, i): HaveEntry => ({ segment: i, state: 'complete' })) });
-  return true;
 }
 
 /** Loads segment `sn` with the player needing it DEADLINE_MS from now; returns how long it took. */
