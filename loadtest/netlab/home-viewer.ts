@@ -95,7 +95,7 @@ async function main(task: HomeViewerTask): Promise<HomeViewerResult> {
   if (process.env.SHOAL_NETLAB_TRACE) {
     const load = viewer.engine.loadSegment.bind(viewer.engine);
     viewer.engine.loadSegment = async (url, segment, deadline) => {
-      const at = viewer.engine.options.now();
+      const at = viewer.engine.options.clock.now();
       const loaded = await load(url, segment, deadline);
       const t = loaded.timing;
       trace.push(`${segment.sequence} asked ${Math.round(at)} due +${Math.round(deadline - at)} start ${Math.round(t.start - at)} end ${Math.round(t.end - at)} http ${loaded.bytesFrom.http} p2p ${loaded.bytesFrom.p2p} peers ${viewer.engine.getStats().peers}`);

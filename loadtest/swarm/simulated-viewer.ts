@@ -80,7 +80,7 @@ export class SimulatedViewer {
     this.engine = new ShoalEngine(options.engine);
     this.liveSync = options.liveSyncSegments ?? 3;
     this.maxBuffer = options.maxBufferSeconds ?? 12;
-    this.startAt = this.engine.options.now();
+    this.startAt = this.engine.options.clock.now();
     const { statsUrl, statsIntervalMs } = this.engine.options;
     if (statsUrl) {
       const stream = options.statsStream ?? new URL(options.playlistUrl).pathname;
@@ -96,7 +96,7 @@ export class SimulatedViewer {
   }
 
   private now(): number {
-    return this.engine.options.now();
+    return this.engine.options.clock.now();
   }
 
   start(): void {

@@ -1,5 +1,6 @@
 export { ShoalEngine, infoHashOf, swarmKeyOf, type EngineStats, type EngineEvents } from './core/engine.js';
 export { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './core/options.js';
+export { systemClock, type Clock, type TimerHandle } from './core/clock.js';
 export { ShoalError, SDK_ERRORS, type SdkErrorCode } from './core/errors.js';
 export type { SegmentRef, ByteSource } from './core/segment.js';
 export type { LoadedSegment } from './core/swarm.js';

@@ -4,6 +4,7 @@ import { decodePeerMessage, encodePeerMessage, PEER_PROTOCOL_VERSION } from '@sh
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { infoHashOf, ShoalEngine, swarmKeyOf } from '../src/core/engine.js';
 import type { EngineOptions } from '../src/core/options.js';
+import { systemClock } from '../src/core/clock.js';
 import { PeerConnector } from '../src/core/peer-connector.js';
 import type { Signaling, SignalingHandlers } from '../src/core/signaling.js';
 
@@ -243,7 +244,7 @@ describe('one viewer among 200 that come and go, 10 simulated minutes', () => {
       RTCPeerConnection: FakeRtc as unknown as EngineOptions['RTCPeerConnection'],
       signaling: sim.signaling(),
       fetch: fetchSegment,
-      now: () => Date.now(),
+      clock: { ...systemClock, now: () => Date.now() },
       maxPeers: MAX_PEERS,
       maxConnectingPeers: MAX_CONNECTING,
       connectTimeoutMs: CONNECT_TIMEOUT_MS,

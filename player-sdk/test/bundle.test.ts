@@ -43,9 +43,9 @@ describe('the built browser bundle', () => {
       if (Date.now() > deadline) throw new Error('the bundle engines never connected');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    await first!.loadSegment(playlist, server.segment(1), first!.options.now());
+    await first!.loadSegment(playlist, server.segment(1), first!.options.clock.now());
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const result = await second!.loadSegment(playlist, server.segment(1), second!.options.now() + 8_000);
+    const result = await second!.loadSegment(playlist, server.segment(1), second!.options.clock.now() + 8_000);
     expect(Buffer.from(result.bytes).equals(server.bytes.get('/seg1.ts')!)).toBe(true);
     expect(result.bytesFrom.p2p).toBe(server.bytes.get('/seg1.ts')!.length);
     const stats = second!.getStats();

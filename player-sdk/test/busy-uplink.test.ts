@@ -44,7 +44,7 @@ describe('an uploader whose uplink is full', () => {
       { count: 4, segmentBytes: 400_000, options: { uploadRateLimit: 100_000, uploadQueueMs: 1_500 } },
     );
     // The engine holds segments 0 and 1 (over HTTP, alone), then announces them.
-    for (const sn of [0, 1]) await p.honest.loadSegment(p.playlist, p.server.segment(sn), p.honest.options.now() + 10_000);
+    for (const sn of [0, 1]) await p.honest.loadSegment(p.playlist, p.server.segment(sn), p.honest.options.clock.now() + 10_000);
     await until('both answers', () => answers.length === 2, 15_000);
     const busy = answers.find((m) => m.type === 'busy');
     const done = answers.find((m) => m.type === 'done');
@@ -82,7 +82,7 @@ describe('a player told busy', () => {
       { count: 4, segmentBytes: SEGMENT_BYTES },
     );
     await until('its holdings', () => p.honest.peerCount() === 1);
-    const result = await p.honest.loadSegment(p.playlist, p.server.segment(2), p.honest.options.now() + 8_000);
+    const result = await p.honest.loadSegment(p.playlist, p.server.segment(2), p.honest.options.clock.now() + 8_000);
     expect(Buffer.from(result.bytes).equals(p.server.bytes.get('/seg2.ts')!)).toBe(true);
     expect(result.bytesFrom).toEqual({ http: 0, p2p: p.server.bytes.get('/seg2.ts')!.length });
     expect(requestsAt).toHaveLength(2);
@@ -119,7 +119,7 @@ describe('a player that gives up on a slow peer', () => {
       { count: 4, segmentBytes: SEGMENT_BYTES },
     );
     await until('its holdings', () => p.honest.peerCount() === 1);
-    const result = await p.honest.loadSegment(p.playlist, p.server.segment(2), p.honest.options.now() + 6_000);
+    const result = await p.honest.loadSegment(p.playlist, p.server.segment(2), p.honest.options.clock.now() + 6_000);
     const size = p.server.bytes.get('/seg2.ts')!.length;
     expect(Buffer.from(result.bytes).equals(p.server.bytes.get('/seg2.ts')!)).toBe(true);
     expect(result.bytesFrom).toEqual({ p2p: Math.floor(size * 0.75), http: size - Math.floor(size * 0.75) });

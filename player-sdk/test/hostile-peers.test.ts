@@ -44,9 +44,9 @@ function requestsTo(attacker: HostilePeer): number {
 
 /** Loads segment `sn` with the player needing it DEADLINE_MS from now; returns how long it took. */
 async function loadInTime(a: Arena, sn: number): Promise<number> {
-  const started = a.honest.options.now();
+  const started = a.honest.options.clock.now();
   const result = await a.honest.loadSegment(a.playlist, a.server.segment(sn), started + DEADLINE_MS);
-  const elapsed = a.honest.options.now() - started;
+  const elapsed = a.honest.options.clock.now() - started;
   expect(Buffer.from(result.bytes).equals(a.server.bytes.get(`/seg${sn}.ts`)!)).toBe(true);
   expect(elapsed).toBeLessThan(DEADLINE_MS);
   return elapsed;
@@ -56,9 +56,9 @@ async function loadInTime(a: Arena, sn: number): Promise<number> {
 async function httpOnlyMs(a: Arena, sn: number): Promise<number> {
   const plain = new ShoalEngine({});
   try {
-    const started = plain.options.now();
+    const started = plain.options.clock.now();
     await plain.loadSegment(a.playlist, a.server.segment(sn), started + DEADLINE_MS);
-    return plain.options.now() - started;
+    return plain.options.clock.now() - started;
   } finally {
     plain.destroy();
   }
@@ -208,7 +208,7 @@ describe('a copy put together from two peers that fails its digest', () => {
     await until('both peers', () => a.honest.peerCount() === 2 && liarChannel !== undefined, 20_000);
     const failures: string[][] = [];
     a.honest.on('integrity-failure', (info) => failures.push([...info.peers].sort()));
-    const result = await a.honest.loadSegment(a.playlist, a.server.segment(SEQUENCE), a.honest.options.now() + 8_000);
+    const result = await a.honest.loadSegment(a.playlist, a.server.segment(SEQUENCE), a.honest.options.clock.now() + 8_000);
     const size = a.server.bytes.get(`/seg${SEQUENCE}.ts`)!.length;
     expect(Buffer.from(result.bytes).equals(a.server.bytes.get(`/seg${SEQUENCE}.ts`)!)).toBe(true);
     // The liar was asked for the rest only, from the byte where the honest peer stopped.
@@ -369,7 +369,7 @@ describe('a peer requesting segments in a loop', () => {
     let floodStarted = 0;
     const a = await arena(() => requester(() => (k < COUNT ? k++ : undefined), drawn), COUNT);
     // The honest viewer plays all 40 segments (HTTP, alone): it holds them all and knows the bitrate.
-    for (let sn = 0; sn < COUNT; sn++) await a.honest.loadSegment(a.playlist, a.server.segment(sn), a.honest.options.now() + DEADLINE_MS);
+    for (let sn = 0; sn < COUNT; sn++) await a.honest.loadSegment(a.playlist, a.server.segment(sn), a.honest.options.clock.now() + DEADLINE_MS);
     const budget = a.honest.getStats().uploadBudget;
     const peerRate = budget * a.honest.options.peerUploadShare;
     const burst = Math.max(256 * 1024, 2 * peerRate);
@@ -387,9 +387,9 @@ describe('a peer requesting segments in a loop', () => {
     cleanup.push(() => second.destroy());
     await second.updatePlaylist(a.playlist, Array.from({ length: COUNT }, (_, i) => a.server.segment(i)), true);
     await until('the second viewer to meet the first', () => second.peerCount() >= 1);
-    const t0 = second.options.now();
+    const t0 = second.options.clock.now();
     const result = await second.loadSegment(a.playlist, a.server.segment(COUNT - 1), t0 + 8_000);
-    expect(second.options.now() - t0).toBeLessThan(8_000);
+    expect(second.options.clock.now() - t0).toBeLessThan(8_000);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 6_000 - (Date.now() - floodStarted))));
     const seconds = (Date.now() - floodStarted) / 1000;
     const bound = burst + peerRate * seconds;

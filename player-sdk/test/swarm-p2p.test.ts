@@ -40,7 +40,7 @@ describe('engines sharing a live swarm over WebRTC', () => {
     for (let i = 1; i < 6; i++) {
       const refs = Array.from({ length: i + 1 }, (_, k) => server!.segment(k));
       for (const player of players) await player.updatePlaylist(playlist, refs, true);
-      const loaded = await Promise.all(players.map((p) => p.loadSegment(playlist, server!.segment(i), p.options.now() + 8000)));
+      const loaded = await Promise.all(players.map((p) => p.loadSegment(playlist, server!.segment(i), p.options.clock.now() + 8000)));
       for (const result of loaded) expect(Buffer.from(result.bytes).equals(server.bytes.get(`/seg${i}.ts`)!)).toBe(true);
     }
     const copies = [1, 2, 3, 4, 5].map((i) => server!.requests.get(`/seg${i}.ts`) ?? 0);
@@ -78,11 +78,11 @@ describe('engines sharing a live swarm over WebRTC', () => {
     await honest.updatePlaylist(playlist, [server.segment(0)], true);
     await until('the two peers to connect', () => honest.peerCount() === 1 && attacker.peerCount() === 1);
 
-    await attacker.loadSegment(playlist, server.segment(1), attacker.options.now());
+    await attacker.loadSegment(playlist, server.segment(1), attacker.options.clock.now());
     await until('the attacker to announce its copy', () => holders(honest, 1) === 1);
     const failures: number[] = [];
     honest.on('integrity-failure', (info) => failures.push(info.sequence));
-    const result = await honest.loadSegment(playlist, server.segment(1), honest.options.now() + 10_000);
+    const result = await honest.loadSegment(playlist, server.segment(1), honest.options.clock.now() + 10_000);
     expect(Buffer.from(result.bytes).equals(server.bytes.get('/seg1.ts')!)).toBe(true);
     expect(failures).toEqual([1]);
     expect(honest.getStats().integrityFailures).toBe(1);
@@ -105,12 +105,12 @@ describe('engines sharing a live swarm over WebRTC', () => {
     await slow.updatePlaylist(playlist, [server.segment(0)], true);
     await player.updatePlaylist(playlist, [server.segment(0)], true);
     await until('the two peers to connect', () => player.peerCount() === 1);
-    await slow.loadSegment(playlist, server.segment(1), slow.options.now());
+    await slow.loadSegment(playlist, server.segment(1), slow.options.clock.now());
     await until('the slow peer to announce its copy', () => holders(player, 1) === 1);
 
-    const started = player.options.now();
+    const started = player.options.clock.now();
     const result = await player.loadSegment(playlist, server.segment(1), started + 4_000);
-    const elapsed = player.options.now() - started;
+    const elapsed = player.options.clock.now() - started;
     expect(Buffer.from(result.bytes).equals(server.bytes.get('/seg1.ts')!)).toBe(true);
     expect(result.bytesFrom.p2p).toBeGreaterThan(0);
     expect(result.bytesFrom.http).toBeGreaterThan(0);

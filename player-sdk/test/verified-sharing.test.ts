@@ -55,12 +55,12 @@ describe('segments without a digest', () => {
     const refs = [server.segment(0), untagged(server.segment(1)), server.segment(2)];
     for (const player of [first, second]) await player.updatePlaylist(playlist, refs, false);
     await until('the two players to connect', () => first.peerCount() === 1 && second.peerCount() === 1);
-    for (const ref of refs) await first.loadSegment(playlist, ref, first.options.now());
+    for (const ref of refs) await first.loadSegment(playlist, ref, first.options.clock.now());
 
     const loaded: { sequence: number; http: number; p2p: number }[] = [];
     second.on('segment-loaded', (info) => loaded.push({ sequence: info.sequence, http: info.httpBytes, p2p: info.p2pBytes }));
     for (const ref of refs) {
-      const result = await second.loadSegment(playlist, ref, second.options.now() + 10_000);
+      const result = await second.loadSegment(playlist, ref, second.options.clock.now() + 10_000);
       expect(Buffer.from(result.bytes).equals(server.bytes.get(`/seg${ref.sequence}.ts`)!)).toBe(true);
       expect(result.verified).toBe(ref.digest !== undefined);
     }
@@ -89,10 +89,10 @@ describe('viewers with different CDN URLs for one rendition', () => {
     await second.updatePlaylist(secondUrl, refs, false);
     await other.updatePlaylist(firstUrl, refs, false);
     await until('the two viewers to connect', () => first.peerCount() === 1 && second.peerCount() === 1);
-    await first.loadSegment(firstUrl, refs[1]!, first.options.now());
+    await first.loadSegment(firstUrl, refs[1]!, first.options.clock.now());
     // Its copy announced before the second asks (otherwise the second, knowing no holder, takes HTTP).
     await until('the second viewer to hear of the first one’s copy', () => holders(second, 1) === 1);
-    const loaded = await second.loadSegment(secondUrl, refs[1]!, second.options.now() + 10_000);
+    const loaded = await second.loadSegment(secondUrl, refs[1]!, second.options.clock.now() + 10_000);
     expect(loaded.bytesFrom.p2p).toBe(server.bytes.get('/seg1.ts')!.length);
     // A swarmId keeps another site's viewers of the same path apart.
     expect(other.peerCount()).toBe(0);
@@ -151,7 +151,7 @@ describe('segments the edge cannot fetch', () => {
       const out: { sequence: number; http: number; p2p: number; failed: boolean }[] = [];
       for (const segment of fetched.segments) {
         try {
-          const loaded = await player.loadSegment(url, segment, player.options.now() + 8_000);
+          const loaded = await player.loadSegment(url, segment, player.options.clock.now() + 8_000);
           expect(Buffer.from(loaded.bytes).equals(bodies[segment.sequence]!)).toBe(true);
           out.push({ sequence: segment.sequence, ...loaded.bytesFrom, failed: false });
         } catch {

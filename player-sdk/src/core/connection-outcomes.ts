@@ -1,4 +1,5 @@
 import { MAX_FAILED_PEERS, type ShoalAnnounceExtension } from '@shoal/protocol';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { PATH_TYPES, readSelectedPath, type PathType } from './ice-path.js';
 
 export interface ConnectionOutcomesOptions {
@@ -6,6 +7,8 @@ export interface ConnectionOutcomesOptions {
   readonly connectTimeoutMs?: number;
   /** A connection connected with this path (read from `getStats()`). */
   readonly onPath?: (peerId: string, path: PathType | undefined) => void;
+  /** Timers of the connect timeouts. @default the system clock */
+  readonly clock?: Clock;
 }
 
 /**
@@ -20,7 +23,7 @@ export class ConnectionOutcomes {
   private unreported: string[] = [];
   private readonly paths = new Map<string, PathType | undefined>();
   readonly pathCounts: Record<PathType | 'unknown', number> = { host: 0, srflx: 0, prflx: 0, relay: 0, unknown: 0 };
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly timers = new Set<TimerHandle>();
   /** How to settle each attempt still in progress, for `gaveUp`. */
   private readonly inProgress = new Map<RTCPeerConnection, (connected: boolean) => void>();
   private destroyed = false;
@@ -30,11 +33,12 @@ export class ConnectionOutcomes {
   /** Follows one attempt with `peerId` until it connects, fails or times out. */
   watch(peerId: string, pc: RTCPeerConnection): void {
     if (this.destroyed) return;
+    const clock = this.options.clock ?? systemClock;
     let settled = false;
     const settle = (connected: boolean): void => {
       if (settled || this.destroyed) return;
       settled = true;
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       this.timers.delete(timer);
       this.inProgress.delete(pc);
       pc.removeEventListener('connectionstatechange', onChange);
@@ -59,12 +63,12 @@ export class ConnectionOutcomes {
       // 'closed' before connecting: given up by this side (not a NAT verdict), not counted.
       else if (pc.connectionState === 'closed') {
         settled = true;
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         this.timers.delete(timer);
         this.inProgress.delete(pc);
       }
     };
-    const timer = setTimeout(() => settle(pc.connectionState === 'connected'), this.options.connectTimeoutMs ?? 20_000);
+    const timer = clock.setTimeout(() => settle(pc.connectionState === 'connected'), this.options.connectTimeoutMs ?? 20_000);
     this.timers.add(timer);
     this.inProgress.set(pc, settle);
     pc.addEventListener('connectionstatechange', onChange);
@@ -101,7 +105,7 @@ export class ConnectionOutcomes {
 
   destroy(): void {
     this.destroyed = true;
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of this.timers) (this.options.clock ?? systemClock).clearTimeout(timer);
     this.timers.clear();
     this.inProgress.clear();
   }

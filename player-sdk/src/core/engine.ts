@@ -1,4 +1,5 @@
 import { TrackerClient } from '../p2p/tracker-client.js';
+import type { TimerHandle } from './clock.js';
 import { ConnectionOutcomes } from './connection-outcomes.js';
 import { keepsConnection } from './glare.js';
 import type { PathType } from './ice-path.js';
@@ -91,7 +92,7 @@ interface SwarmEntry {
   readonly connector: PeerConnector | undefined;
   readonly session: SignalingSession | undefined;
   readonly outcomes: ConnectionOutcomes | undefined;
-  announceTimer: ReturnType<typeof setInterval> | undefined;
+  announceTimer: TimerHandle | undefined;
 }
 
 function hex(bytes: Uint8Array): string {
@@ -148,7 +149,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     this.store = new SegmentStore(this.options.segmentMemoryBytes, this.options.maxSegmentBytes, (swarmId, segment) => {
       for (const entry of this.ready) if (entry.swarm.id === swarmId) entry.swarm.evicted(segment);
     });
-    this.uploadBudget = new UploadBudget(this.options, this.options.now);
+    this.uploadBudget = new UploadBudget(this.options, () => this.options.clock.now());
     this.signaling = this.options.signaling ?? this.connectTracker();
     // Only a tracker connection of ours can hand out servers; custom signaling uses what the page gave, or none.
     this.iceServers = this.options.iceServers ?? (this.signaling instanceof TrackerClient ? undefined : []);
@@ -201,7 +202,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       store: this.store,
       fetch: this.fetchImpl,
       settings: this.options,
-      now: this.options.now,
+      clock: this.options.clock,
       mayUpload: (peer) => this.mayUpload(peer),
       uploadWaitMs: (peer, bytes) => this.uploadBudget.waitMs(peer, bytes),
       admitUpload: (bytes) => this.admitUpload(bytes),
@@ -215,7 +216,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
         this.httpRate = this.httpRate === undefined ? rate : this.httpRate * 0.7 + rate * 0.3;
       },
     });
-    const outcomes = p2pEnabled ? new ConnectionOutcomes() : undefined;
+    const outcomes = p2pEnabled ? new ConnectionOutcomes({ clock: this.options.clock }) : undefined;
     swarm.on('segment-loaded', (sequence, bytesFrom, size, peers) => {
       this.uploadBudget.observeSegment(size.bytes, size.duration);
       this.counters.httpBytes += bytesFrom.http;
@@ -262,6 +263,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       onGiveUp: (pc) => watched.gaveUp(pc),
       maxConnecting: this.options.maxConnectingPeers,
       connectTimeoutMs: this.options.connectTimeoutMs,
+      clock: this.options.clock,
       accepts: (peerId) => peerId !== this.peerId && !this.banned.has(peerId) && !swarm.hasPeer(peerId) && swarm.peerIds().length < this.options.maxPeers,
       // Crossed offers: the connection both ends agree on replaces the other one, whichever opened first.
       replaces: (peerId, offeredBySelf) =>
@@ -269,7 +271,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       onChannel: (peerId, channel, close, offeredBySelf) => {
         if (swarm.hasPeer(peerId)) swarm.disconnect(peerId, 'replaced by the crossed connection both ends keep');
         kept.set(peerId, keepsConnection(this.peerId, peerId, offeredBySelf));
-        const peerChannel = new PeerChannel(channel);
+        const peerChannel = new PeerChannel(channel, () => this.options.clock.now());
         peerChannel.on('close', close);
         swarm.addPeer(peerId, peerChannel);
       },
@@ -318,7 +320,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     announceNow = announceSafely;
     this.announcers.set(entry, announceSafely);
     announceSafely();
-    entry.announceTimer = setInterval(announceSafely, this.options.announceIntervalSeconds * 1000);
+    entry.announceTimer = this.options.clock.setInterval(announceSafely, this.options.announceIntervalSeconds * 1000);
     return entry;
   }
 
@@ -446,7 +448,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     for (const entry of this.swarms.values()) {
       entry.then(
         (e) => {
-          if (e.announceTimer !== undefined) clearInterval(e.announceTimer);
+          if (e.announceTimer !== undefined) this.options.clock.clearInterval(e.announceTimer);
           e.outcomes?.destroy();
           e.session?.leave();
           e.connector?.destroy();

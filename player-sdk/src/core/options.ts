@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from './clock.js';
 import type { FetchLike } from './http-loader.js';
 import type { RTCPeerConnectionConstructor } from './peer-connector.js';
 import type { WebSocketConstructor } from '../p2p/tracker-client.js';
@@ -80,8 +81,8 @@ export interface EngineOptions {
   fetch: FetchLike | undefined;
   /** Signaling to use instead of a tracker connection (tests, custom signaling). @default undefined */
   signaling: Signaling | undefined;
-  /** Monotonic clock in ms. @default performance.now */
-  now: () => number;
+  /** Time and timers of the engine and everything it runs (the swarm model passes a virtual clock). @default the system clock: performance.now, setTimeout */
+  clock: Clock;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
@@ -113,5 +114,5 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
   WebSocket: undefined,
   fetch: undefined,
   signaling: undefined,
-  now: () => performance.now(),
+  clock: systemClock,
 };

@@ -1,4 +1,5 @@
 import type { SessionDescription, TrackerOffer } from '@shoal/protocol';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
 
 export type RTCPeerConnectionConstructor = new (config?: RTCConfiguration) => RTCPeerConnection;
 
@@ -29,6 +30,8 @@ export interface PeerConnectorOptions {
   readonly maxConnecting?: number;
   /** Longest wait for ICE candidates before an SDP is sent anyway. @default 3000 */
   readonly iceGatheringTimeoutMs?: number;
+  /** Timers of connect deadlines and ICE gathering. @default the system clock */
+  readonly clock?: Clock;
 }
 
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -43,12 +46,12 @@ export function randomId20(prefix = ''): string {
 }
 
 /** Resolves once ICE gathering completed (the tracker relays whole SDPs: no trickle) or the timeout passed. */
-function gathered(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
+function gathered(pc: RTCPeerConnection, timeoutMs: number, clock: Clock): Promise<void> {
   if (pc.iceGatheringState === 'complete') return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(finish, timeoutMs);
+    const timer = clock.setTimeout(finish, timeoutMs);
     function finish(): void {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       pc.removeEventListener('icegatheringstatechange', check);
       resolve();
     }
@@ -81,18 +84,22 @@ export interface ConnectionCounts {
 export class PeerConnector {
   private readonly pending = new Map<string, PendingOffer>();
   /** Every connection not closed yet, with its connect deadline until its channel opens. */
-  private readonly connections = new Map<RTCPeerConnection, ReturnType<typeof setTimeout> | undefined>();
+  private readonly connections = new Map<RTCPeerConnection, TimerHandle | undefined>();
   private created = 0;
   private failed = 0;
   private destroyed = false;
 
-  constructor(private readonly options: PeerConnectorOptions) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly options: PeerConnectorOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   private create(): RTCPeerConnection {
     const { iceServers } = this.options;
     const pc = new this.options.RTCPeerConnection({ iceServers: [...(typeof iceServers === 'function' ? iceServers() : iceServers)] });
     this.created++;
-    this.connections.set(pc, setTimeout(() => this.closeConnection(pc), this.options.connectTimeoutMs ?? 15_000));
+    this.connections.set(pc, this.clock.setTimeout(() => this.closeConnection(pc), this.options.connectTimeoutMs ?? 15_000));
     pc.addEventListener('connectionstatechange', () => {
       if (pc.connectionState === 'failed' || pc.connectionState === 'closed') this.closeConnection(pc);
     });
@@ -115,7 +122,7 @@ export class PeerConnector {
     if (!this.connections.has(pc)) return;
     const deadline = this.connections.get(pc);
     if (deadline !== undefined) {
-      clearTimeout(deadline);
+      this.clock.clearTimeout(deadline);
       this.failed++;
       this.options.onGiveUp?.(pc);
     }
@@ -135,7 +142,7 @@ export class PeerConnector {
   private async describe(pc: RTCPeerConnection, negotiate: () => Promise<void>): Promise<RTCSessionDescription | undefined> {
     try {
       await negotiate();
-      await gathered(pc, this.options.iceGatheringTimeoutMs ?? 3000);
+      await gathered(pc, this.options.iceGatheringTimeoutMs ?? 3000, this.clock);
     } catch {
       this.closeConnection(pc);
       return undefined;
@@ -155,7 +162,7 @@ export class PeerConnector {
         this.closeConnection(pc);
         return;
       }
-      clearTimeout(this.connections.get(pc));
+      this.clock.clearTimeout(this.connections.get(pc));
       this.connections.set(pc, undefined);
       this.options.onChannel(peerId, channel, () => this.closeConnection(pc), offeredBySelf);
     };

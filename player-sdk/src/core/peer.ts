@@ -1,3 +1,4 @@
+import type { Clock, TimerHandle } from './clock.js';
 import { MAX_DATA_CHUNK_BYTES, PEER_PROTOCOL_VERSION, type HaveEntry, type HaveState, type PeerMessage } from '@shoal/protocol';
 import { ShoalError } from './errors.js';
 import { TypedEmitter } from './event-emitter.js';
@@ -30,7 +31,7 @@ export interface PeerHost {
   onUploaded(bytes: number): void;
   /** Bytes the peer sent that arrived too late to be used (their request was cancelled or already filled). */
   onDiscarded(bytes: number): void;
-  now(): number;
+  readonly clock: Clock;
 }
 
 interface PeerEvents {
@@ -57,7 +58,7 @@ interface Download {
 interface Upload {
   readonly buffer: SegmentBuffer;
   sent: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: TimerHandle | undefined;
   unsubscribe: () => void;
 }
 
@@ -145,7 +146,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
   download(segment: number, buffer: SegmentBuffer): Promise<void> {
     if (!this.ready) return Promise.reject(new ShoalError('SHOAL_ERR_PEER_GONE', `peer ${this.id}: not connected`));
     const request = this.nextRequest++;
-    const now = this.host.now();
+    const now = this.host.clock.now();
     return new Promise<void>((resolve, reject) => {
       const claimed = this.holdings.get(segment) === 'complete' ? 'complete' : 'loading';
       this.downloads.set(request, { segment, claimed, buffer, startedAt: now, startOffset: buffer.received, lastProgressAt: now, resolve, reject });
@@ -219,7 +220,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
           this.failures++;
           return;
         }
-        const seconds = Math.max(0.001, (this.host.now() - download.startedAt) / 1000);
+        const seconds = Math.max(0.001, (this.host.clock.now() - download.startedAt) / 1000);
         const rate = (download.buffer.received - download.startOffset) / seconds;
         this.throughput = this.throughput === undefined ? rate : this.throughput * 0.7 + rate * 0.3;
         download.resolve();
@@ -229,7 +230,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
         const download = this.downloads.get(message.request);
         if (!download) return;
         this.downloads.delete(message.request);
-        this.busyUntil = this.host.now() + Math.min(message.retryMs, MAX_BUSY_MS);
+        this.busyUntil = this.host.clock.now() + Math.min(message.retryMs, MAX_BUSY_MS);
         download.reject(new ShoalError('SHOAL_ERR_PEER_BUSY', `peer ${this.id}: busy`));
         return;
       }
@@ -267,7 +268,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
       return;
     }
     this.bytesDownloaded += bytes.length;
-    download.lastProgressAt = this.host.now();
+    download.lastProgressAt = this.host.clock.now();
   }
 
   /**
@@ -317,7 +318,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
       const size = Math.min(MAX_DATA_CHUNK_BYTES, buffer.received - upload.sent);
       const wait = this.host.uploadWaitMs(size);
       if (wait > 0) {
-        upload.timer = setTimeout(() => {
+        upload.timer = this.host.clock.setTimeout(() => {
           upload.timer = undefined;
           this.pump(request, upload);
         }, wait);
@@ -341,7 +342,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
     if (!upload) return;
     this.uploads.delete(request);
     upload.unsubscribe();
-    if (upload.timer !== undefined) clearTimeout(upload.timer);
+    if (upload.timer !== undefined) this.host.clock.clearTimeout(upload.timer);
   }
 
   close(reason: string): void {

@@ -11,7 +11,7 @@ export class PlaybackMonitor {
   private stallStartedAt: number | undefined;
   private playedOnce = false;
   private readonly onPlaying = (): void => {
-    const now = this.engine.options.now();
+    const now = this.engine.options.clock.now();
     if (!this.playedOnce) {
       this.playedOnce = true;
       if (this.startedAt !== undefined) this.engine.recordStartup(now - this.startedAt);
@@ -22,7 +22,7 @@ export class PlaybackMonitor {
     }
   };
   private readonly onWaiting = (): void => {
-    if (this.playedOnce && this.stallStartedAt === undefined && !this.media?.seeking) this.stallStartedAt = this.engine.options.now();
+    if (this.playedOnce && this.stallStartedAt === undefined && !this.media?.seeking) this.stallStartedAt = this.engine.options.clock.now();
   };
   private readonly onSeeking = (): void => {
     // A seek's wait is the viewer's doing, not a stall.
@@ -33,7 +33,7 @@ export class PlaybackMonitor {
 
   /** Playback was requested now (source loaded): startup is measured from here. */
   start(): void {
-    this.startedAt = this.engine.options.now();
+    this.startedAt = this.engine.options.clock.now();
     this.playedOnce = false;
   }
 

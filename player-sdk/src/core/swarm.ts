@@ -1,3 +1,4 @@
+import type { Clock, TimerHandle } from './clock.js';
 import { MAX_HAVE_ENTRIES, type HaveEntry, type HaveState } from '@shoal/protocol';
 import { ShoalError } from './errors.js';
 import { TypedEmitter } from './event-emitter.js';
@@ -31,7 +32,7 @@ export interface SwarmContext {
   readonly store: SegmentStore;
   readonly fetch: FetchLike;
   readonly settings: SwarmSettings;
-  now(): number;
+  readonly clock: Clock;
   mayUpload(peer: Peer): boolean;
   /** Milliseconds before `bytes` may go to `peer` (0: now, and they are taken from its budget). */
   uploadWaitMs(peer: Peer, bytes: number): number;
@@ -106,7 +107,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   /** Whether peers may come: false once P2P is known to be impossible here. */
   private p2p: boolean;
   private metPeers = false;
-  private readonly judgements = new Set<ReturnType<typeof setTimeout>>();
+  private readonly judgements = new Set<TimerHandle>();
   /** Relayed copies of each peer that proved false, across its reconnections. */
   private readonly failedRelays = new Map<string, number>();
   private destroyed = false;
@@ -249,7 +250,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
 
   private candidates(sequence: number, excluded?: ReadonlySet<string>): PeerCandidate[] {
     const out: PeerCandidate[] = [];
-    const now = this.context.now();
+    const now = this.context.clock.now();
     for (const peer of this.peers.values()) {
       const state = peer.has(sequence);
       if (!peer.ready || state === undefined || state === 'dropped' || excluded?.has(peer.id)) continue;
@@ -266,16 +267,16 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
 
   private async run(job: Job): Promise<LoadedSegment> {
     const { segment, buffer } = job;
-    buffer.timing.start = this.context.now();
+    buffer.timing.start = this.context.clock.now();
     const progress = buffer.subscribe(() => {
-      if (buffer.timing.first === 0 && buffer.received > 0) buffer.timing.first = this.context.now();
+      if (buffer.timing.first === 0 && buffer.received > 0) buffer.timing.first = this.context.clock.now();
     });
     try {
       for (;;) {
         if (this.destroyed) throw new ShoalError('SHOAL_ERR_DESTROYED');
         if (!buffer.filled) {
           const decision = chooseSource({
-            now: this.context.now(),
+            now: this.context.clock.now(),
             deadline: job.deadline,
             urgentWindowMs: this.context.settings.urgentWindowMs,
             httpEstimateMs: this.httpEstimateMs(job),
@@ -295,7 +296,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
           }
           this.broadcast([{ segment: segment.sequence, state: 'loading' }]);
           if (decision.kind === 'http') {
-            const started = this.context.now();
+            const started = this.context.clock.now();
             const before = buffer.received;
             try {
               await fetchIntoBuffer(this.context.fetch, segment, buffer, job.controller.signal);
@@ -305,7 +306,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
               this.blame(segment.sequence, buffer, 'false size');
               continue;
             }
-            this.context.onHttpTransfer(buffer.received - before, this.context.now() - started);
+            this.context.onHttpTransfer(buffer.received - before, this.context.clock.now() - started);
           } else {
             await this.fromPeer(job, decision.peerId);
             continue;
@@ -324,7 +325,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
         if (job.evidence) await this.judgeEvidence(job, buffer);
         const bytesFrom = { ...buffer.bytesFrom };
         const contributors = [...buffer.contributors.keys()];
-        buffer.timing.end = this.context.now();
+        buffer.timing.end = this.context.clock.now();
         if (buffer.timing.first === 0) buffer.timing.first = buffer.timing.end;
         buffer.markComplete();
         this.context.store.completed(this.id, buffer);
@@ -344,9 +345,10 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   /** Waits until a peer announces something, the deadline changes, or `maxWaitMs` passes. */
   private waitForChange(job: Job, maxWaitMs: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = Number.isFinite(maxWaitMs) ? setTimeout(done, Math.max(1, maxWaitMs)) : undefined;
+      const clock = this.context.clock;
+      const timer = Number.isFinite(maxWaitMs) ? clock.setTimeout(done, Math.max(1, maxWaitMs)) : undefined;
       function done(): void {
-        if (timer !== undefined) clearTimeout(timer);
+        if (timer !== undefined) clock.clearTimeout(timer);
         job.wake = () => undefined;
         resolve();
       }
@@ -361,13 +363,13 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     // The peer continues from the bytes already here, whoever sent them: nothing that arrived is thrown away,
     // and peers relaying from us are not held up. The buffer records who sent what (see judgeEvidence).
     const { sequence } = job.segment;
-    const startedAt = this.context.now();
+    const startedAt = this.context.clock.now();
     const startBytes = job.buffer.received;
     // A relay still loading the segment may have nothing yet to send (its own source is slow or busy): only
     // a peer that said its copy is complete and sends nothing is suspect.
     const claimedComplete = peer.has(sequence) === 'complete';
-    const watchdog = setInterval(() => {
-      const now = this.context.now();
+    const watchdog = this.context.clock.setInterval(() => {
+      const now = this.context.clock.now();
       const verdict = judgePeerTransfer({
         now,
         startedAt,
@@ -402,7 +404,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       else if (claimedComplete && ++peer.fruitlessRequests >= MAX_FRUITLESS_REQUESTS) this.context.ban(peerId, 'silent claims');
       // Absent, gone, too slow: the scheduling loop picks the next source.
     } finally {
-      clearInterval(watchdog);
+      this.context.clock.clearInterval(watchdog);
     }
   }
 
@@ -453,7 +455,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
   }
 
   private judgeRelay(peerId: string, sequence: number): void {
-    const timer = setTimeout(() => {
+    const timer = this.context.clock.setTimeout(() => {
       this.judgements.delete(timer);
       // A peer that left within the window retracted nothing: leaving must not be a way out of the judgement.
       const peer = this.peers.get(peerId);
@@ -476,7 +478,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       admitUpload: (bytes) => this.context.admitUpload(bytes),
       onUploaded: (bytes) => this.context.onUploaded(bytes),
       onDiscarded: (bytes) => this.context.onPeerBytesDiscarded(bytes),
-      now: () => this.context.now(),
+      clock: this.context.clock,
     };
     const peer = new Peer(peerId, channel, host);
     this.peers.set(peerId, peer);
@@ -540,7 +542,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       job.controller.abort();
       job.wake();
     }
-    for (const timer of this.judgements) clearTimeout(timer);
+    for (const timer of this.judgements) this.context.clock.clearTimeout(timer);
     this.judgements.clear();
     for (const peer of [...this.peers.values()]) peer.close('swarm destroyed');
     this.peers.clear();

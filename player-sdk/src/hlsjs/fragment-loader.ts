@@ -43,7 +43,7 @@ export function createFragmentLoader(engine: ShoalEngine, msUntilNeeded: () => n
       this.context = context;
       this.stats = emptyStats();
       this.finished = false;
-      const now = engine.options.now();
+      const now = engine.options.clock.now();
       // Until the bytes are in, the load counts from the request (hls.js watches it for emergency switches).
       this.stats.loading.start = now;
       const loading = this.throughEngine(context, now).catch((error: unknown) => {
@@ -56,7 +56,7 @@ export function createFragmentLoader(engine: ShoalEngine, msUntilNeeded: () => n
         (result) => {
           if (this.finished) return;
           this.finished = true;
-          const end = engine.options.now();
+          const end = engine.options.clock.now();
           // hls.js estimates bandwidth from these, so they describe how fast the bytes really streamed in
           // from their source, never the time a segment waited in memory or for its swarm's fetcher:
           // otherwise every player would see a slow network and drop to the lowest rendition, each at its
@@ -72,7 +72,7 @@ export function createFragmentLoader(engine: ShoalEngine, msUntilNeeded: () => n
         (error: unknown) => {
           if (this.finished) return;
           this.finished = true;
-          this.stats.loading.end = engine.options.now();
+          this.stats.loading.end = engine.options.clock.now();
           const status = error instanceof ShoalError ? (error.status ?? 0) : 0;
           callbacks.onError({ code: status, text: (error as Error).message }, context, null, this.stats);
         },
@@ -92,9 +92,9 @@ export function createFragmentLoader(engine: ShoalEngine, msUntilNeeded: () => n
       if (context.rangeEnd !== undefined) headers.Range = `bytes=${context.rangeStart ?? 0}-${context.rangeEnd - 1}`;
       const response = await fetch(context.url, { headers, signal: this.controller.signal });
       if (!response.ok) throw new ShoalError('SHOAL_ERR_HTTP', `${context.url} answered ${response.status}`, response.status);
-      const first = engine.options.now();
+      const first = engine.options.clock.now();
       const bytes = new Uint8Array(await response.arrayBuffer());
-      const end = engine.options.now();
+      const end = engine.options.clock.now();
       return { bytes, timing: { start: this.stats.loading.start, first, end } };
     }
 

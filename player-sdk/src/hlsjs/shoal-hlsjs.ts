@@ -78,7 +78,7 @@ export class ShoalHlsjs {
         intervalMs: statsIntervalMs,
         stream: () => this.stream,
         stats: () => this.engine.getStats(),
-        now: this.engine.options.now,
+        now: () => this.engine.options.clock.now(),
         fetch: (url, init) => fetch(url, init),
       });
     }
