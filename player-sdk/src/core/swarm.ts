@@ -527,6 +527,9 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
 
   /** Called by the store when it evicts a segment of this swarm. */
   evicted(segment: number): void {
+    // Held once, it is not pulled ahead again when a peer announces it: with a store smaller than the
+    // playlist's window, every announce of an evicted segment would fetch it anew, round and round.
+    this.fresh.delete(segment);
     this.broadcast([{ segment, state: 'dropped' }]);
   }
 
