@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ShoalEngine, StatsReporter, type EngineOptions, type SegmentRef } from '@shoal/player-sdk';
-import { fetchMediaPlaylist } from './media-playlist.js';
+import type { TimerHandle } from '@shoal/player-sdk';
+import { fetchMediaPlaylist, type FetchedPlaylist } from './media-playlist.js';
 
 export interface SimulatedViewerOptions {
   /** Media playlist URL of the rendition watched. */
@@ -16,6 +17,8 @@ export interface SimulatedViewerOptions {
   readonly uplinkClass?: string;
   /** Reload the playlist this often, ms. @default half the target duration, as hls.js does */
   readonly playlistPollMs?: number;
+  /** How the playlist is loaded. @default fetched over HTTP and parsed (`fetchMediaPlaylist`) */
+  readonly loadPlaylist?: (url: string) => Promise<FetchedPlaylist>;
 }
 
 export interface ViewerReport {
@@ -60,7 +63,7 @@ export class SimulatedViewer {
   private readonly slots = new Map<number, Slot>();
   private readonly liveSync: number;
   private readonly maxBuffer: number;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: TimerHandle | undefined;
   private stopped = false;
   /** Sequence of the segment being played and the engine-clock time its playback started (undefined: stalled or not started). */
   private playing: { sequence: number; since: number } | undefined;
@@ -104,13 +107,13 @@ export class SimulatedViewer {
   }
 
   private schedule(ms: number): void {
-    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), ms);
+    if (!this.stopped) this.timer = this.engine.options.clock.setTimeout(() => void this.tick(), ms);
   }
 
   private async tick(): Promise<void> {
     if (this.stopped) return;
     try {
-      const playlist = await fetchMediaPlaylist(this.options.playlistUrl);
+      const playlist = await (this.options.loadPlaylist ?? fetchMediaPlaylist)(this.options.playlistUrl);
       this.targetDuration = playlist.targetDuration;
       await this.engine.updatePlaylist(playlist.url, playlist.segments, playlist.live);
       for (const segment of playlist.segments) {
@@ -237,7 +240,7 @@ export class SimulatedViewer {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.engine.options.clock.clearTimeout(this.timer);
     this.reporter?.send(false);
     this.reporter?.destroy();
     this.engine.destroy();

@@ -74,7 +74,8 @@ export interface EngineStats {
 }
 
 export interface EngineEvents {
-  'segment-loaded': (info: { readonly swarm: string; readonly sequence: number; readonly httpBytes: number; readonly p2pBytes: number }) => void;
+  /** A segment finished loading: bytes by source, and the peers (ids) that sent some of it. */
+  'segment-loaded': (info: { readonly swarm: string; readonly sequence: number; readonly httpBytes: number; readonly p2pBytes: number; readonly peers: readonly string[] }) => void;
   'peer-connected': (info: { readonly swarm: string; readonly peerId: string }) => void;
   'peer-disconnected': (info: { readonly swarm: string; readonly peerId: string; readonly reason: string }) => void;
   'integrity-failure': (info: { readonly swarm: string; readonly sequence: number; readonly peers: readonly string[] }) => void;
@@ -222,7 +223,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       this.counters.httpBytes += bytesFrom.http;
       this.counters.p2pBytes += bytesFrom.p2p;
       if (bytesFrom.p2p > 0 && peers.some((peerId) => outcomes?.pathOf(peerId) === 'relay')) this.counters.p2pRelayBytes += bytesFrom.p2p;
-      this.emit('segment-loaded', { swarm: swarm.id, sequence, httpBytes: bytesFrom.http, p2pBytes: bytesFrom.p2p });
+      this.emit('segment-loaded', { swarm: swarm.id, sequence, httpBytes: bytesFrom.http, p2pBytes: bytesFrom.p2p, peers });
     });
     swarm.on('peer-connected', (peerId) => this.emit('peer-connected', { swarm: swarm.id, peerId }));
     swarm.on('peer-disconnected', (peerId, reason) => this.emit('peer-disconnected', { swarm: swarm.id, peerId, reason }));

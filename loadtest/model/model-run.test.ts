@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { parseNatMix } from './model.js';
+import { runModel } from './model-run.js';
+
+describe('swarm model, end to end (real SDK core, virtual time)', () => {
+  it('shares a live stream among viewers without stalls, and repeats exactly with the same seed', async () => {
+    const options = { viewers: 12, durationSeconds: 24, rampSeconds: 6, seed: 7 };
+    const first = await runModel(options);
+    const f = first.figures;
+    expect(f.stallsPerViewer).toBe(0);
+    expect(f.corruptSegments).toBe(0);
+    expect(f.integrityFailures).toBe(0);
+    // 12 viewers: the limit is about 11/12; the swarm gets most of it.
+    expect(f.offloadRatio).toBeGreaterThan(0.7 * f.offloadLimit);
+    expect(f.httpCopiesMedian).toBeLessThanOrEqual(2);
+    expect(first.relayDepth.max).toBeGreaterThanOrEqual(1);
+    expect(first.trackerMessagesPerViewerMinute).toBeGreaterThan(0);
+    expect(first.connections.connected).toBeGreaterThan(0);
+    const again = await runModel(options);
+    expect(again.figures).toEqual(first.figures);
+    expect(again.eventsRun).toBe(first.eventsRun);
+    const other = await runModel({ ...options, seed: 8 });
+    expect(other.eventsRun).not.toBe(first.eventsRun);
+  });
+
+  it('loads each segment once per viewer when the store holds fewer segments than the playlist', async () => {
+    // Peers announcing segments this viewer evicted must not make it fetch them again.
+    // (Without that, this run loaded one segment 123 times among its 20 viewers.)
+    const result = await runModel({ viewers: 20, durationSeconds: 30, rampSeconds: 10, segmentMemorySegments: 3, seed: 3 });
+    expect(result.figures.segments.length).toBeGreaterThan(10);
+    for (const segment of result.figures.segments) expect(segment.needed).toBeLessThanOrEqual(20);
+    expect(result.figures.stallsPerViewer).toBe(0);
+  });
+
+  it('keeps playing behind NATs that cannot all reach each other: failed connections, no stalls', async () => {
+    const result = await runModel({
+      viewers: 10,
+      durationSeconds: 24,
+      rampSeconds: 4,
+      natMix: parseNatMix('cone:0.5,symmetric:0.5'),
+      delayInRegionMs: 20,
+      delayBetweenRegionsMs: 20,
+      cdnLatencyMs: 40,
+      seed: 5,
+    });
+    expect(result.connections.failed).toBeGreaterThan(0);
+    expect(result.connections.connected).toBeGreaterThan(0);
+    expect(result.figures.stallsPerViewer).toBe(0);
+    expect(result.figures.offloadRatio).toBeGreaterThan(0.3);
+  });
+
+  it('rejects a NAT mix that is not one', () => {
+    expect(() => parseNatMix('cone:0.5,carrier:0.5')).toThrow(/open, cone or symmetric/);
+    expect(() => parseNatMix('cone:0.5')).toThrow(/add up/);
+  });
+});

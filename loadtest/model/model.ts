@@ -1,0 +1,175 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { machineFacts } from '../bench/machine.js';
+import { parseRate, parseUplinkMix } from '../swarm/uplink-mix.js';
+import type { NatType } from './model-network.js';
+import { DEFAULT_MODEL_OPTIONS, LOOPBACK_NETWORK, runModel, type ModelOptions, type ModelResult, type NatShare } from './model-run.js';
+import { scalePlotSvg } from './scale-plot.js';
+
+/**
+ * The swarm model: the real SDK core (engine, swarm, scheduler, peer protocol, store, integrity) of every
+ * viewer in one process, over a modelled network in virtual time, with the edge tracker's matching in memory.
+ *
+ *   npm run model -- --viewers 10000 --duration 120 --network internet
+ *   npm run model -- --sweep 30,300,3000 --network internet --plot scale.svg
+ */
+
+/** Home viewers on today's Internet, roughly: most behind cone NATs, some symmetric, uplinks far below downlinks. */
+export const INTERNET_NETWORK: Partial<ModelOptions> = {
+  uplinkMix: parseUplinkMix('fiber:0.2:50mbit,cable:0.5:5mbit,dsl:0.3:1mbit'),
+  downlinkBytesPerSecond: parseRate('50mbit'),
+  natMix: [
+    { nat: 'open', share: 0.1 },
+    { nat: 'cone', share: 0.7 },
+    { nat: 'symmetric', share: 0.2 },
+  ],
+  regions: 4,
+  delayInRegionMs: 15,
+  delayBetweenRegionsMs: 50,
+  cdnLatencyMs: 40,
+  cdnBytesPerSecond: parseRate('25mbit'),
+};
+
+/** `open:0.1,cone:0.7,symmetric:0.2`: shares must add up to 1. */
+export function parseNatMix(text: string): NatShare[] {
+  const shares = text.split(',').map((part) => {
+    const [nat, share] = part.split(':');
+    if (nat !== 'open' && nat !== 'cone' && nat !== 'symmetric') throw new Error(`NAT type "${nat}" is not open, cone or symmetric`);
+    const value = Number(share);
+    if (!(value > 0 && value <= 1)) throw new Error(`NAT share "${part}" must be in (0, 1]`);
+    return { nat: nat as NatType, share: value };
+  });
+  const total = shares.reduce((sum, s) => sum + s.share, 0);
+  if (Math.abs(total - 1) > 0.01) throw new Error(`NAT shares add up to ${total.toFixed(3)}, not 1`);
+  return shares;
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+const num = (x: number, digits = 2): string => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+
+/** One column per run: the figures the simulator prints, and what only the model can count. */
+export function formatModel(results: readonly ModelResult[]): string {
+  const rows: [string, (r: ModelResult) => string][] = [
+    ['viewers', (r) => String(r.options.viewers)],
+    ['offload ratio', (r) => pct(r.figures.offloadRatio)],
+    ['theoretical limit', (r) => pct(r.figures.offloadLimit)],
+    ['offload / limit', (r) => pct(r.figures.offloadLimit === 0 ? 0 : r.figures.offloadRatio / r.figures.offloadLimit)],
+    ['offload / capacity-bounded limit', (r) => pct(r.figures.capacityLimit === 0 ? 0 : r.figures.offloadRatio / r.figures.capacityLimit)],
+    ['upload sent / peer bytes kept', (r) => num(r.figures.uploadSentPerKept)],
+    ['HTTP copies per segment, median', (r) => num(r.figures.httpCopiesMedian)],
+    ['HTTP copies per segment, p95', (r) => num(r.figures.httpCopiesP95)],
+    ['stalls per viewer', (r) => num(r.figures.stallsPerViewer)],
+    ['stall seconds per viewer', (r) => num(r.figures.stallSecondsPerViewer)],
+    ['startup p50 / p95 (ms)', (r) => `${num(r.figures.startupP50Ms, 0)} / ${num(r.figures.startupP95Ms, 0)}`],
+    ['P2P fetch latency p50 / p95 (ms)', (r) => `${num(r.figures.p2pLatencyP50Ms, 0)} / ${num(r.figures.p2pLatencyP95Ms, 0)}`],
+    ['relay depth median / p95 / max', (r) => `${num(r.relayDepth.median, 0)} / ${num(r.relayDepth.p95, 0)} / ${r.relayDepth.max}`],
+    ['peers per viewer at the end, median', (r) => num(r.peersAtEndMedian, 0)],
+    ['connections opened / failed', (r) => `${r.connections.connected} / ${r.connections.failed}`],
+    ['tracker messages per viewer-minute', (r) => num(r.trackerMessagesPerViewerMinute, 1)],
+    ['tracker evictions (swarm limit)', (r) => String(r.trackerEvictions)],
+    ['integrity failures / corrupt played', (r) => `${r.figures.integrityFailures} / ${r.figures.corruptSegments}`],
+    ...[...new Set(results.flatMap((r) => r.figures.classes.map((c) => c.name)))].map((name): [string, (r: ModelResult) => string] => [
+      `  ${name}: offload, stalls/viewer, MB up/viewer`,
+      (r) => {
+        const c = r.figures.classes.find((x) => x.name === name);
+        return c ? `${pct(c.offloadRatio)} ${num(c.stallsPerViewer)} ${num(c.uploadBytesPerViewer / 1e6, 1)}` : '–';
+      },
+    ]),
+    ['model events / wall seconds', (r) => `${r.eventsRun} / ${num(r.wallSeconds, 1)}`],
+    ['model peak RSS (MiB)', (r) => num(r.peakRssMiB, 0)],
+  ];
+  const width = Math.max(...rows.map((r) => r[0].length));
+  const o = results[0]!.options;
+  const lines = [
+    `Swarm model: ${o.segmentSeconds} s segments at ${o.videoKbps} kbit/s, ${o.liveSyncSegments} behind live, ${o.durationSeconds} s, ramp ${o.rampSeconds} s, churn ${o.churn}, ` +
+      `upload cap ${o.uploadCap || 'none'}, uplinks ${o.uplinkMix.length > 0 ? o.uplinkMix.map((c) => `${c.name} ${c.share} × ${Math.round((c.bytesPerSecond * 8) / 1000)} kbit/s`).join(', ') : `${Math.round((o.defaultUplinkBytesPerSecond * 8) / 1000)} kbit/s`}, ` +
+      `NATs ${o.natMix.map((n) => `${n.nat} ${n.share}`).join(', ')}, ${o.regions} region(s) ${o.delayInRegionMs}/${o.delayBetweenRegionsMs} ms, CDN ${o.cdnLatencyMs} ms (${machineFacts()})`,
+    ...rows.map(([name, cell]) => `  ${name.padEnd(width)}  ${results.map((r) => cell(r).padStart(16)).join('  ')}`),
+  ];
+  return lines.join('\n');
+}
+
+function parseOptions(argv: string[]): { options: Partial<ModelOptions>; sweep: number[]; out: string | undefined; plot: string | undefined } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      viewers: { type: 'string' },
+      duration: { type: 'string' },
+      ramp: { type: 'string' },
+      churn: { type: 'string' },
+      'upload-cap': { type: 'string' },
+      'uplink-mix': { type: 'string' },
+      downlink: { type: 'string' },
+      'nat-mix': { type: 'string' },
+      network: { type: 'string' },
+      segment: { type: 'string' },
+      'video-kbps': { type: 'string' },
+      'live-sync': { type: 'string' },
+      'max-peers': { type: 'string' },
+      regions: { type: 'string' },
+      seed: { type: 'string' },
+      sweep: { type: 'string' },
+      out: { type: 'string' },
+      plot: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`Usage: npm run model -- [--viewers 30] [--duration 60] [--ramp 15] [--churn 0..1] [--upload-cap bytes/s]
+  [--network loopback|internet] [--uplink-mix fiber:0.2:50mbit,...] [--downlink 50mbit] [--nat-mix open:0.1,cone:0.7,symmetric:0.2]
+  [--segment 2] [--video-kbps 800] [--live-sync 3] [--max-peers 20] [--regions 4] [--seed 1]
+  [--sweep 30,300,3000] [--plot scale.svg] [--out file.json]
+`);
+    process.exit(0);
+  }
+  const number = (text: string | undefined, name: string): number | undefined => {
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} takes a non-negative number`);
+    return value;
+  };
+  const network = values.network ?? 'loopback';
+  if (network !== 'loopback' && network !== 'internet') throw new Error('--network is loopback or internet');
+  const picked: Partial<Record<keyof ModelOptions, unknown>> = {
+    ...(network === 'internet' ? INTERNET_NETWORK : LOOPBACK_NETWORK),
+    viewers: number(values.viewers, 'viewers'),
+    durationSeconds: number(values.duration, 'duration'),
+    rampSeconds: number(values.ramp, 'ramp'),
+    churn: values.churn === undefined ? undefined : Math.min(1, number(values.churn, 'churn')!),
+    uploadCap: number(values['upload-cap'], 'upload-cap'),
+    segmentSeconds: number(values.segment, 'segment'),
+    videoKbps: number(values['video-kbps'], 'video-kbps'),
+    liveSyncSegments: number(values['live-sync'], 'live-sync'),
+    maxPeers: number(values['max-peers'], 'max-peers'),
+    regions: number(values.regions, 'regions'),
+    seed: number(values.seed, 'seed'),
+  };
+  if (values['uplink-mix'] !== undefined) picked.uplinkMix = parseUplinkMix(values['uplink-mix']);
+  if (values.downlink !== undefined) picked.downlinkBytesPerSecond = parseRate(values.downlink);
+  if (values['nat-mix'] !== undefined) picked.natMix = parseNatMix(values['nat-mix']);
+  const options = Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined)) as Partial<ModelOptions>;
+  const sweep = values.sweep === undefined ? [] : values.sweep.split(',').map((n) => number(n, 'sweep')!);
+  if (sweep.some((n) => !Number.isInteger(n) || n < 2)) throw new Error('--sweep takes viewer counts of 2 or more, comma-separated');
+  return { options, sweep, out: values.out, plot: values.plot };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { options, sweep, out, plot } = parseOptions(process.argv.slice(2));
+  const counts = sweep.length > 0 ? sweep : [options.viewers ?? DEFAULT_MODEL_OPTIONS.viewers];
+  const results: ModelResult[] = [];
+  for (const viewers of counts) {
+    results.push(await runModel({ ...options, viewers }));
+    process.stderr.write(`  ${viewers} viewers: ${results.at(-1)!.wallSeconds.toFixed(1)} s\n`);
+  }
+  console.log(formatModel(results));
+  const file = out ?? fileURLToPath(new URL('../results/model-latest.json', import.meta.url));
+  await mkdir(join(file, '..'), { recursive: true });
+  await writeFile(file, JSON.stringify({ machine: machineFacts(), results: results.map(({ figures: { segments: _, ...figures }, ...rest }) => ({ ...rest, figures })) }, null, 2));
+  console.log(`  written to ${file}`);
+  if (plot) {
+    await writeFile(plot, scalePlotSvg(results));
+    console.log(`  plot written to ${plot}`);
+  }
+}
