@@ -4,6 +4,13 @@ import type { ModelHost, ModelNetwork } from './model-network.js';
 const HANDSHAKE_ROUND_TRIPS = 3;
 /** How long ICE tries before it says 'failed' when no path exists (browsers take 10–30 s). */
 const ICE_FAILURE_MS = 10_000;
+/**
+ * Candidate gathering after setLocalDescription, before the SDP can go out (the SDK sends whole SDPs: no
+ * trickle): local interfaces, and a STUN round trip where servers are configured.
+ */
+const ICE_GATHERING_MS = 40;
+/** DTLS key exchange and certificate checks: CPU on both ends, on top of the round trips. */
+const DTLS_CPU_MS = 20;
 
 type ChannelState = 'connecting' | 'open' | 'closing' | 'closed';
 
@@ -41,7 +48,9 @@ export class ModelDataChannel extends EventTarget {
     if (this.readyState !== 'open' || !this.remote) throw new DOMException('channel not open', 'InvalidStateError');
     const remote = this.remote;
     const bytes = data.byteLength;
-    const copy = data.slice().buffer;
+    // The receiver gets its own ArrayBuffer, as over a real wire; a frame that is its whole buffer (what the
+    // peer protocol's encoder makes) is handed over as it is, since the sender keeps no reference to it.
+    const copy = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? (data.buffer as ArrayBuffer) : data.slice().buffer;
     this.bufferedAmount += bytes;
     this.network.transmit(
       this.host,
@@ -109,7 +118,7 @@ type ConnectionState = 'new' | 'connecting' | 'connected' | 'failed' | 'closed';
 export class ModelPeerConnection extends EventTarget {
   readonly id: string;
   connectionState: ConnectionState = 'new';
-  readonly iceGatheringState = 'complete';
+  iceGatheringState: 'new' | 'gathering' | 'complete' = 'new';
   localDescription: { type: 'offer' | 'answer'; sdp: string } | null = null;
   private remoteId: string | undefined;
   private channel: ModelDataChannel | undefined;
@@ -139,6 +148,12 @@ export class ModelPeerConnection extends EventTarget {
 
   async setLocalDescription(description: { type: 'offer' | 'answer'; sdp: string }): Promise<void> {
     this.localDescription = description;
+    if (this.iceGatheringState !== 'new') return;
+    this.iceGatheringState = 'gathering';
+    this.network.clock.setTimeout(() => {
+      this.iceGatheringState = 'complete';
+      this.dispatchEvent(new Event('icegatheringstatechange'));
+    }, ICE_GATHERING_MS);
   }
 
   async setRemoteDescription(description: { type: string; sdp?: string }): Promise<void> {
@@ -180,7 +195,7 @@ export class ModelPeerConnection extends EventTarget {
       event.channel = theirs;
       other.dispatchEvent(event);
       mine.open();
-    }, HANDSHAKE_ROUND_TRIPS * roundTrip + 1);
+    }, HANDSHAKE_ROUND_TRIPS * roundTrip + DTLS_CPU_MS);
   }
 
   private setState(state: ConnectionState): void {

@@ -31,7 +31,8 @@ export interface ModelOptions {
   readonly downlinkBytesPerSecond: number;
   readonly natMix: readonly NatShare[];
   readonly segmentSeconds: number;
-  readonly videoKbps: number;
+  /** The stream's bitrate, all of it (video, audio, container): segments are this × segmentSeconds / 8 bytes. */
+  readonly streamKbps: number;
   readonly liveSyncSegments: number;
   readonly maxPeers: number;
   /**
@@ -75,7 +76,8 @@ export const DEFAULT_MODEL_OPTIONS: ModelOptions = {
   downlinkBytesPerSecond: 125_000_000,
   natMix: [{ nat: 'open', share: 1 }],
   segmentSeconds: 2,
-  videoKbps: 800,
+  // The simulator's demo stream: 800 kbit/s video, 64 kbit/s audio, MPEG-TS; its segments measure 229–236 kB.
+  streamKbps: 930,
   liveSyncSegments: 3,
   maxPeers: 20,
   segmentMemorySegments: 12,
@@ -93,6 +95,12 @@ export interface ModelResult {
   readonly figures: SwarmFigures;
   /** Depth of each segment copy: 0 fetched over HTTP, n+1 from a peer whose copy had depth n. */
   readonly relayDepth: { readonly median: number; readonly p95: number; readonly max: number };
+  /**
+   * HTTP copies per segment without each player's first segment: a player that just joined has no peers yet
+   * and fetches its first segment at once over HTTP, so during a ramp copies grow with the joins per segment
+   * duration, whatever the swarm does. These are the copies the swarm's fetch election is responsible for.
+   */
+  readonly steadyHttpCopies: { readonly median: number; readonly p95: number };
   readonly trackerMessagesPerViewerMinute: number;
   readonly trackerEvictions: number;
   readonly connections: { readonly connected: number; readonly failed: number };
@@ -153,7 +161,7 @@ export async function runModel(partial: Partial<ModelOptions>): Promise<ModelRes
     });
     const registry = new ModelRtcRegistry();
     const tracker = new ModelTracker(clock, { random: seededRandom(options.seed + 2) });
-    const segmentBytes = Math.round(((options.videoKbps * 1000) / 8) * options.segmentSeconds);
+    const segmentBytes = Math.round(((options.streamKbps * 1000) / 8) * options.segmentSeconds);
     const stream = new ModelLiveStream(clock, {
       segmentSeconds: options.segmentSeconds,
       segmentBytes,
@@ -171,6 +179,8 @@ export async function runModel(partial: Partial<ModelOptions>): Promise<ModelRes
     /** Depth of each viewer's copy of each segment, by peer id, for relay-depth figures. */
     const depthOf = new Map<string, Map<number, number>>();
     const depths: number[] = [];
+    /** HTTP bytes per segment, each player's first segment left out. */
+    const steadyHttp = new Map<number, number>();
 
     const startViewer = (index: number, generation: number): SimulatedViewer => {
       const uplink = uplinks[index];
@@ -197,7 +207,10 @@ export async function runModel(partial: Partial<ModelOptions>): Promise<ModelRes
       const peerId = viewer.engine.peerId;
       const mine = new Map<number, number>();
       depthOf.set(peerId, mine);
+      let first = true;
       viewer.engine.on('segment-loaded', (info) => {
+        if (!first) steadyHttp.set(info.sequence, (steadyHttp.get(info.sequence) ?? 0) + info.httpBytes);
+        first = false;
         loads.push({ viewer: viewer.id, sequence: info.sequence, httpBytes: info.httpBytes, p2pBytes: info.p2pBytes });
         let depth = 0;
         for (const from of info.peers) depth = Math.max(depth, (depthOf.get(from)?.get(info.sequence) ?? 0) + 1);
@@ -257,6 +270,10 @@ export async function runModel(partial: Partial<ModelOptions>): Promise<ModelRes
     return {
       options,
       figures: analyse(reports, loads, options.viewers),
+      steadyHttpCopies: {
+        median: percentile([...steadyHttp.values()].map((bytes) => bytes / segmentBytes), 0.5),
+        p95: percentile([...steadyHttp.values()].map((bytes) => bytes / segmentBytes), 0.95),
+      },
       relayDepth: { median: percentile(depths, 0.5), p95: percentile(depths, 0.95), max: depths.reduce((a, b) => Math.max(a, b), 0) },
       trackerMessagesPerViewerMinute: viewerMinutes > 0 ? (counts.received + counts.sent) / viewerMinutes : 0,
       trackerEvictions: counts.evictions,

@@ -60,6 +60,7 @@ export function formatModel(results: readonly ModelResult[]): string {
     ['upload sent / peer bytes kept', (r) => num(r.figures.uploadSentPerKept)],
     ['HTTP copies per segment, median', (r) => num(r.figures.httpCopiesMedian)],
     ['HTTP copies per segment, p95', (r) => num(r.figures.httpCopiesP95)],
+    ['  without players\' first segments, median / p95', (r) => `${num(r.steadyHttpCopies.median)} / ${num(r.steadyHttpCopies.p95)}`],
     ['stalls per viewer', (r) => num(r.figures.stallsPerViewer)],
     ['stall seconds per viewer', (r) => num(r.figures.stallSecondsPerViewer)],
     ['startup p50 / p95 (ms)', (r) => `${num(r.figures.startupP50Ms, 0)} / ${num(r.figures.startupP95Ms, 0)}`],
@@ -83,7 +84,7 @@ export function formatModel(results: readonly ModelResult[]): string {
   const width = Math.max(...rows.map((r) => r[0].length));
   const o = results[0]!.options;
   const lines = [
-    `Swarm model: ${o.segmentSeconds} s segments at ${o.videoKbps} kbit/s, ${o.liveSyncSegments} behind live, ${o.durationSeconds} s, ramp ${o.rampSeconds} s, churn ${o.churn}, ` +
+    `Swarm model: ${o.segmentSeconds} s segments at ${o.streamKbps} kbit/s, ${o.liveSyncSegments} behind live, ${o.durationSeconds} s, ramp ${o.rampSeconds} s, churn ${o.churn}, ` +
       `upload cap ${o.uploadCap || 'none'}, uplinks ${o.uplinkMix.length > 0 ? o.uplinkMix.map((c) => `${c.name} ${c.share} × ${Math.round((c.bytesPerSecond * 8) / 1000)} kbit/s`).join(', ') : `${Math.round((o.defaultUplinkBytesPerSecond * 8) / 1000)} kbit/s`}, ` +
       `NATs ${o.natMix.map((n) => `${n.nat} ${n.share}`).join(', ')}, ${o.regions} region(s) ${o.delayInRegionMs}/${o.delayBetweenRegionsMs} ms, CDN ${o.cdnLatencyMs} ms (${machineFacts()})`,
     ...rows.map(([name, cell]) => `  ${name.padEnd(width)}  ${results.map((r) => cell(r).padStart(16)).join('  ')}`),
@@ -105,10 +106,15 @@ function parseOptions(argv: string[]): { options: Partial<ModelOptions>; sweep: 
       'nat-mix': { type: 'string' },
       network: { type: 'string' },
       segment: { type: 'string' },
-      'video-kbps': { type: 'string' },
+      'stream-kbps': { type: 'string' },
       'live-sync': { type: 'string' },
       'max-peers': { type: 'string' },
       regions: { type: 'string' },
+      uplink: { type: 'string' },
+      delay: { type: 'string' },
+      'delay-between': { type: 'string' },
+      'cdn-latency': { type: 'string' },
+      'cdn-rate': { type: 'string' },
       seed: { type: 'string' },
       sweep: { type: 'string' },
       out: { type: 'string' },
@@ -119,7 +125,8 @@ function parseOptions(argv: string[]): { options: Partial<ModelOptions>; sweep: 
   if (values.help) {
     process.stdout.write(`Usage: npm run model -- [--viewers 30] [--duration 60] [--ramp 15] [--churn 0..1] [--upload-cap bytes/s]
   [--network loopback|internet] [--uplink-mix fiber:0.2:50mbit,...] [--downlink 50mbit] [--nat-mix open:0.1,cone:0.7,symmetric:0.2]
-  [--segment 2] [--video-kbps 800] [--live-sync 3] [--max-peers 20] [--regions 4] [--seed 1]
+  [--uplink 1gbit (without a mix)] [--delay ms in a region] [--delay-between ms] [--cdn-latency ms] [--cdn-rate 25mbit]
+  [--segment 2] [--stream-kbps 800] [--live-sync 3] [--max-peers 20] [--regions 4] [--seed 1]
   [--sweep 30,300,3000] [--plot scale.svg] [--out file.json]
 `);
     process.exit(0);
@@ -140,13 +147,18 @@ function parseOptions(argv: string[]): { options: Partial<ModelOptions>; sweep: 
     churn: values.churn === undefined ? undefined : Math.min(1, number(values.churn, 'churn')!),
     uploadCap: number(values['upload-cap'], 'upload-cap'),
     segmentSeconds: number(values.segment, 'segment'),
-    videoKbps: number(values['video-kbps'], 'video-kbps'),
+    streamKbps: number(values['stream-kbps'], 'stream-kbps'),
     liveSyncSegments: number(values['live-sync'], 'live-sync'),
     maxPeers: number(values['max-peers'], 'max-peers'),
     regions: number(values.regions, 'regions'),
+    delayInRegionMs: number(values.delay, 'delay'),
+    delayBetweenRegionsMs: number(values['delay-between'], 'delay-between'),
+    cdnLatencyMs: number(values['cdn-latency'], 'cdn-latency'),
     seed: number(values.seed, 'seed'),
   };
   if (values['uplink-mix'] !== undefined) picked.uplinkMix = parseUplinkMix(values['uplink-mix']);
+  if (values.uplink !== undefined) picked.defaultUplinkBytesPerSecond = parseRate(values.uplink);
+  if (values['cdn-rate'] !== undefined) picked.cdnBytesPerSecond = parseRate(values['cdn-rate']);
   if (values.downlink !== undefined) picked.downlinkBytesPerSecond = parseRate(values.downlink);
   if (values['nat-mix'] !== undefined) picked.natMix = parseNatMix(values['nat-mix']);
   const options = Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined)) as Partial<ModelOptions>;
@@ -166,7 +178,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   console.log(formatModel(results));
   const file = out ?? fileURLToPath(new URL('../results/model-latest.json', import.meta.url));
   await mkdir(join(file, '..'), { recursive: true });
-  await writeFile(file, JSON.stringify({ machine: machineFacts(), results: results.map(({ figures: { segments: _, ...figures }, ...rest }) => ({ ...rest, figures })) }, null, 2));
+  await writeFile(file, JSON.stringify({ machine: machineFacts(), results }, null, 2));
   console.log(`  written to ${file}`);
   if (plot) {
     await writeFile(plot, scalePlotSvg(results));

@@ -34,7 +34,7 @@ export function scalePlotSvg(results: readonly ModelResult[]): string {
   const leftTicks = [0, 0.25, 0.5, 0.75, 1].map((s) => `<text x="${MARGIN.left - 8}" y="${(yShare(s) + 4).toFixed(1)}" text-anchor="end">${s * 100} %</text>`);
   const rightTicks = [0, 0.5, 1].map((f) => `<text x="${WIDTH - MARGIN.right + 8}" y="${(yCopies(f * maxCopies) + 4).toFixed(1)}">${(f * maxCopies).toFixed(1)}</text>`);
   const o = sorted[0]!.options;
-  const title = `Shoal swarm model: ${o.durationSeconds} s, ${o.videoKbps} kbit/s, churn ${o.churn}`;
+  const title = `Shoal swarm model: ${o.durationSeconds} s, ${o.streamKbps} kbit/s, churn ${o.churn}`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
