@@ -60,7 +60,7 @@ describe('model WebRTC', () => {
     channelA.addEventListener('open', () => opened.push(clock.now()));
     await clock.run(100);
     expect(a.connectionState).toBe('connected');
-    expect(opened).toEqual([31]); // three round trips of 10 ms, and 1
+    expect(opened).toEqual([50]); // three round trips of 10 ms, and 20 ms of DTLS
     const received: number[] = [];
     channelB()!.onmessage = (event) => received.push(new Uint8Array(event.data)[0]!);
     let lowAt: number | undefined;
