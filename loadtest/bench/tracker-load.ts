@@ -10,12 +10,19 @@ import { WebSocket } from 'ws';
  * message as it can.
  */
 export interface LoadOptions {
-  readonly url: string;
+  /** Tracker URL, or several: connection i goes to the (i mod n)th (edge nodes sharing swarms). */
+  readonly url: string | readonly string[];
   readonly connections: number;
   readonly swarms: number;
+  /** Offers per announce; a fraction is met on average (2.4: two, and a third in 40 % of the announces). */
   readonly offers: number;
   /** A peer re-announces after this long even if some answers never came. */
   readonly roundTimeoutMs: number;
+  /**
+   * Open loop: each peer announces every this many ms (first ones spread over the interval), whatever came
+   * back, as players do; the offered load is then fixed and relay latency is what it measures. @default closed loop
+   */
+  readonly announceEveryMs?: number;
 }
 
 /** What happened on the generator's side of the wire. */
@@ -27,6 +34,8 @@ export interface LoadCounts {
   announces: number;
   failures: number;
   timeouts: number;
+  /** Offer relay latencies in ms (announce sent to offer delivered), open loop only. */
+  relayMs: number[];
 }
 
 // A realistic-size SDP (a data-channel-only offer without trickle is 500–800 bytes).
@@ -68,7 +77,7 @@ interface Peer {
 }
 
 export class TrackerLoad {
-  readonly counts: LoadCounts = { offersReceived: 0, answersReceived: 0, announces: 0, failures: 0, timeouts: 0 };
+  readonly counts: LoadCounts = { offersReceived: 0, answersReceived: 0, announces: 0, failures: 0, timeouts: 0, relayMs: [] };
   private readonly peers: Peer[] = [];
   private running = false;
   private readonly corked: Peer[] = [];
@@ -107,14 +116,19 @@ export class TrackerLoad {
     const batch = 200;
     for (let first = this.peers.length; first < end; first += batch) {
       const opening: Promise<void>[] = [];
-      for (let i = first; i < Math.min(end, first + batch); i++) opening.push(this.open(this.swarmIds[i % this.swarmIds.length]!));
+      for (let i = first; i < Math.min(end, first + batch); i++) opening.push(this.open(this.swarmIds[i % this.swarmIds.length]!, this.urlOf(i)));
       await Promise.all(opening);
     }
   }
 
-  private open(infoHashJson: string): Promise<void> {
+  private urlOf(connection: number): string {
+    const { url } = this.options;
+    return typeof url === 'string' ? url : url[connection % url.length]!;
+  }
+
+  private open(infoHashJson: string, url: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(this.options.url, { perMessageDeflate: false, skipUTF8Validation: true, generateMask: (mask) => mask.fill(0) });
+      const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, generateMask: (mask) => mask.fill(0) });
       const peer: Peer = { ws, socket: undefined, corked: false, infoHashJson, peerIdJson: JSON.stringify(binaryId()), expectedAnswers: 0, answers: 0, replied: false, timer: undefined };
       ws.once('upgrade', (response) => (peer.socket = response.socket));
       ws.once('error', reject);
@@ -137,6 +151,7 @@ export class TrackerLoad {
       this.counts.offersReceived++;
       const from = rawString(text, 'peer_id');
       const offerId = rawString(text, 'offer_id');
+      if (offerId?.startsWith('"t')) this.counts.relayMs.push(performance.now() - parseInt(offerId.slice(2, 13), 36) / 1000);
       if (!from || !offerId || !this.running) return;
       this.send(
         peer,
@@ -155,6 +170,7 @@ export class TrackerLoad {
   }
 
   private maybeNext(peer: Peer): void {
+    if (this.options.announceEveryMs !== undefined) return;
     if (this.running && peer.replied && peer.answers >= peer.expectedAnswers) this.announce(peer);
   }
 
@@ -162,12 +178,23 @@ export class TrackerLoad {
     clearTimeout(peer.timer);
     if (!this.running || peer.ws.readyState !== WebSocket.OPEN) return;
     const offers: string[] = [];
-    for (let i = 0; i < this.options.offers; i++) offers.push(`{"offer_id":${JSON.stringify(binaryId())},"offer":{"type":"offer","sdp":${SDP}}}`);
+    // Open loop: offer ids carry their send time (µs, base 36), so the peer they are relayed to measures the latency.
+    const timed = this.options.announceEveryMs !== undefined ? `t${Math.round(performance.now() * 1000).toString(36).padStart(11, '0')}` : undefined;
+    const count = Math.floor(this.options.offers) + (Math.random() < this.options.offers % 1 ? 1 : 0);
+    for (let i = 0; i < count; i++) {
+      const offerId = timed ? `${timed}${String(i).padStart(8, '0')}` : binaryId();
+      offers.push(`{"offer_id":${JSON.stringify(offerId)},"offer":{"type":"offer","sdp":${SDP}}}`);
+    }
     peer.replied = false;
     peer.answers = 0;
-    peer.expectedAnswers = Math.min(this.options.offers, Math.floor(this.options.connections / this.options.swarms) - 1);
+    peer.expectedAnswers = Math.min(count, Math.floor(this.options.connections / this.options.swarms) - 1);
     this.counts.announces++;
-    this.send(peer, `{"action":"announce","info_hash":${peer.infoHashJson},"peer_id":${peer.peerIdJson},"numwant":${this.options.offers},"uploaded":0,"downloaded":0,"offers":[${offers.join(',')}]}`);
+    this.send(peer, `{"action":"announce","info_hash":${peer.infoHashJson},"peer_id":${peer.peerIdJson},"numwant":${count},"uploaded":0,"downloaded":0,"offers":[${offers.join(',')}]}`);
+    if (this.options.announceEveryMs !== undefined) {
+      peer.timer = setTimeout(() => this.announce(peer), this.options.announceEveryMs);
+      peer.timer.unref();
+      return;
+    }
     peer.timer = setTimeout(() => {
       this.counts.timeouts++;
       this.announce(peer);
@@ -178,7 +205,15 @@ export class TrackerLoad {
   /** Starts the closed loop on every peer. */
   start(): void {
     this.running = true;
-    for (const peer of this.peers) this.announce(peer);
+    const every = this.options.announceEveryMs;
+    this.peers.forEach((peer, i) => {
+      if (every === undefined) this.announce(peer);
+      else {
+        // Spread the first announces over one interval, as players that joined at different times are.
+        peer.timer = setTimeout(() => this.announce(peer), (i / this.peers.length) * every);
+        peer.timer.unref();
+      }
+    });
   }
 
   /** Stops announcing; messages in flight still arrive and are counted. */

@@ -6,10 +6,10 @@
 // SHOAL_BENCH_OFFERS (10), SHOAL_BENCH_SECONDS (measured window, default 8),
 // SHOAL_BENCH_TRACKERS (default "shoal,bittorrent-tracker"), SHOAL_BENCH_PROFILE (a directory: CPU profiles).
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { machineFacts } from './machine.js';
+import { procStats } from './proc-stats.js';
 import { TrackerLoad, type LoadCounts } from './tracker-load.js';
 import type { TargetMeasure } from './tracker-target.js';
 
@@ -52,17 +52,6 @@ function ask(child: ChildProcess, type: 'memory'): Promise<TargetMeasure> {
   });
 }
 
-/**
- * CPU seconds and RSS of a process read from /proc, without asking it: a saturated tracker would answer an IPC
- * question late and stretch the measured window.
- */
-function procStats(pid: number): { cpuSeconds: number; rss: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 (utime, stime) in clock ticks (100 per second on Linux); 24 (rss) in pages of 4 KiB.
-  return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100, rss: Number(fields[21]) * 4096 };
-}
-
 async function bench(name: string, connections: number, swarms: number): Promise<Result> {
   const child = fork(fileURLToPath(new URL('./tracker-target.ts', import.meta.url)), [name], {
     execArgv: ['--expose-gc', '--import', 'tsx', ...(env.SHOAL_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${env.SHOAL_BENCH_PROFILE}`] : [])],
@@ -99,7 +88,11 @@ async function bench(name: string, connections: number, swarms: number): Promise
     await load.close();
 
     const relayed = after.offersReceived - before.offersReceived + (after.answersReceived - before.answersReceived);
-    const counts = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - before[k as keyof LoadCounts]])) as unknown as LoadCounts;
+    const counts = Object.fromEntries(
+      Object.entries(after)
+        .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
+        .map(([k, v]) => [k, v - (before[k as keyof LoadCounts] as number)]),
+    ) as unknown as LoadCounts;
     return {
       name,
       relayedPerSecond: relayed / windowSeconds,

@@ -23,10 +23,21 @@ export interface HostLink {
   readonly region: number;
 }
 
-/** A viewer's machine on the model network: its access link, and when each direction is free again. */
+interface Outgoing {
+  readonly to: ModelHost;
+  readonly bytes: number;
+  readonly departed: () => void;
+  readonly arrived: () => void;
+}
+
+/** A viewer's machine on the model network: its access link, what waits to go out, and when the downlink is free. */
 export class ModelHost {
-  /** When the uplink has sent everything handed to it so far (virtual ms). */
-  upFreeAt = 0;
+  /** Messages waiting for the uplink, per flow (a data channel), flows in round-robin order. */
+  readonly queues = new Map<unknown, Outgoing[]>();
+  /** Whether the uplink is sending a message now. */
+  sending = false;
+  /** The flow of the message being sent, and the rest of its queue: it rejoins the line behind flows that came meanwhile. */
+  current: { readonly flow: unknown; readonly queue: Outgoing[] } | undefined;
   downFreeAt = 0;
   bytesSent = 0;
   bytesReceived = 0;
@@ -43,9 +54,9 @@ export interface ModelNetworkOptions {
 }
 
 /**
- * The wire between viewers: each host's uplink and downlink is a FIFO at its rate (serialisation delay), with
- * a one-way propagation delay between them. Everything is reliable and in order, as SCTP data channels are;
- * queueing is where a full uplink shows.
+ * The wire between viewers: each host's uplink serves its flows in turn at the link's rate, each downlink is a
+ * FIFO at its rate, with a one-way propagation delay between them. Everything is reliable and in order within
+ * a flow, as SCTP data channels are; queueing is where a full uplink shows.
  */
 export class ModelNetwork {
   private readonly hosts: ModelHost[] = [];
@@ -71,24 +82,49 @@ export class ModelNetwork {
   }
 
   /**
-   * Sends `bytes` from one host to another: `departed` runs when the last byte left the sender's uplink (its
-   * queue behind everything sent before), `arrived` when it came through the receiver's downlink.
+   * Sends `bytes` from one host to another as part of `flow` (a data channel: its messages stay in order):
+   * `departed` runs when the last byte left the sender's uplink, `arrived` when it came through the
+   * receiver's downlink. The uplink takes one message at a time, flows in turn, as SCTP associations share
+   * a link through their congestion control: a request on an idle channel waits for the message being sent,
+   * not behind every byte other channels queued.
    */
-  transmit(from: ModelHost, to: ModelHost, bytes: number, departed: () => void, arrived: () => void): void {
-    const now = this.clock.now();
-    const departAt = Math.max(now, from.upFreeAt) + (bytes / from.link.upBytesPerSecond) * 1000;
-    from.upFreeAt = departAt;
+  transmit(from: ModelHost, to: ModelHost, bytes: number, departed: () => void, arrived: () => void, flow: unknown = to): void {
+    let queue = from.queues.get(flow) ?? (from.current?.flow === flow ? from.current?.queue : undefined);
+    if (!queue) {
+      queue = [];
+      from.queues.set(flow, queue);
+    }
+    queue.push({ to, bytes, departed, arrived });
     from.bytesSent += bytes;
+    if (!from.sending) this.sendNext(from);
+  }
+
+  private sendNext(from: ModelHost): void {
+    const next = from.queues.entries().next();
+    if (next.done) {
+      from.sending = false;
+      return;
+    }
+    const [flow, queue] = next.value;
+    const message = queue.shift()!;
+    from.queues.delete(flow);
+    from.current = { flow, queue };
+    from.sending = true;
     this.clock.setTimeout(() => {
-      departed();
+      // This flow goes to the back of the line, if it has more: behind flows that queued while it was sent.
+      from.current = undefined;
+      if (queue.length > 0) from.queues.set(flow, queue);
+      message.departed();
       // The downlink is reserved when the bytes are on their way, in the order they left their senders.
+      const to = message.to;
       const reachAt = this.clock.now() + this.delayMs(from, to);
-      const deliverAt = Math.max(reachAt, to.downFreeAt) + (bytes / to.link.downBytesPerSecond) * 1000;
+      const deliverAt = Math.max(reachAt, to.downFreeAt) + (message.bytes / to.link.downBytesPerSecond) * 1000;
       to.downFreeAt = deliverAt;
       this.clock.setTimeout(() => {
-        to.bytesReceived += bytes;
-        arrived();
+        to.bytesReceived += message.bytes;
+        message.arrived();
       }, deliverAt - this.clock.now());
-    }, departAt - now);
+      this.sendNext(from);
+    }, (message.bytes / from.link.upBytesPerSecond) * 1000);
   }
 }

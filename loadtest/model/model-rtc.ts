@@ -66,6 +66,7 @@ export class ModelDataChannel extends EventTarget {
       () => {
         if (remote.readyState === 'open') remote.onmessage?.({ data: copy });
       },
+      this,
     );
   }
 

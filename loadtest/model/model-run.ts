@@ -101,7 +101,11 @@ export interface ModelResult {
    * duration, whatever the swarm does. These are the copies the swarm's fetch election is responsible for.
    */
   readonly steadyHttpCopies: { readonly median: number; readonly p95: number };
+  /** Messages to and from the tracker (announces, replies, offers and answers relayed), per viewer-minute. */
   readonly trackerMessagesPerViewerMinute: number;
+  /** The load's make-up, for replaying it against real edges: announces per viewer-minute, offers relayed per announce. */
+  readonly announcesPerViewerMinute: number;
+  readonly offersRelayedPerAnnounce: number;
   readonly trackerEvictions: number;
   readonly connections: { readonly connected: number; readonly failed: number };
   readonly peersAtEndMedian: number;
@@ -276,6 +280,8 @@ export async function runModel(partial: Partial<ModelOptions>): Promise<ModelRes
       },
       relayDepth: { median: percentile(depths, 0.5), p95: percentile(depths, 0.95), max: depths.reduce((a, b) => Math.max(a, b), 0) },
       trackerMessagesPerViewerMinute: viewerMinutes > 0 ? (counts.received + counts.sent) / viewerMinutes : 0,
+      announcesPerViewerMinute: viewerMinutes > 0 ? counts.announces / viewerMinutes : 0,
+      offersRelayedPerAnnounce: counts.announces > 0 ? counts.offersRelayed / counts.announces : 0,
       trackerEvictions: counts.evictions,
       connections: { connected, failed },
       peersAtEndMedian: percentile(peersAtEnd, 0.5),

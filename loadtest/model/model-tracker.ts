@@ -20,6 +20,8 @@ interface Member {
 }
 
 export interface TrackerCounts {
+  /** Announces that reached the tracker. */
+  announces: number;
   /** Messages viewers sent to the tracker (announces, answers). */
   received: number;
   /** Messages the tracker sent (announce replies, relayed offers and answers). */
@@ -45,7 +47,7 @@ export interface ModelTrackerOptions {
  */
 export class ModelTracker {
   private readonly swarms = new Map<string, Swarm<Member>>();
-  readonly counts: TrackerCounts = { received: 0, sent: 0, offersRelayed: 0, answersRelayed: 0, evictions: 0 };
+  readonly counts: TrackerCounts = { announces: 0, received: 0, sent: 0, offersRelayed: 0, answersRelayed: 0, evictions: 0 };
   private readonly options: ModelTrackerOptions;
 
   constructor(
@@ -116,6 +118,7 @@ export class ModelTracker {
 
   private onAnnounce(infoHash: string, peerId: string, who: Member, offers: readonly TrackerOffer[], extension: ShoalAnnounceExtension | undefined): void {
     const now = this.clock.now();
+    this.counts.announces++;
     let swarm = this.swarms.get(infoHash);
     if (!swarm) {
       swarm = new Swarm<Member>(infoHash);

@@ -22,6 +22,21 @@ describe('model network', () => {
     expect(b.bytesReceived).toBe(2000);
   });
 
+  it('serves flows in turn: a message on an idle flow waits for the one being sent, not for the queue of another flow', async () => {
+    const clock = new VirtualClock();
+    const network = new ModelNetwork(clock, { delayMs: () => 0 });
+    const a = network.addHost(link(100_000, 'cone', 1_000_000_000));
+    const b = network.addHost(link(100_000, 'cone', 1_000_000_000));
+    const left: string[] = [];
+    const bulk = {};
+    const control = {};
+    for (let i = 1; i <= 3; i++) network.transmit(a, b, 1000, () => left.push(`bulk ${i}@${clock.now()}`), () => undefined, bulk);
+    network.transmit(a, b, 100, () => left.push(`request@${clock.now()}`), () => undefined, control);
+    await clock.run(1000);
+    // 1000 bytes take 10 ms: the request goes right after the first bulk message, then the bulk flow resumes.
+    expect(left).toEqual(['bulk 1@10', 'request@11', 'bulk 2@21', 'bulk 3@31']);
+  });
+
   it('lets two symmetric NATs fail and every other pair connect', () => {
     expect(reachable('symmetric', 'symmetric')).toBe(false);
     expect(reachable('symmetric', 'cone')).toBe(true);

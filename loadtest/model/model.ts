@@ -69,6 +69,7 @@ export function formatModel(results: readonly ModelResult[]): string {
     ['peers per viewer at the end, median', (r) => num(r.peersAtEndMedian, 0)],
     ['connections opened / failed', (r) => `${r.connections.connected} / ${r.connections.failed}`],
     ['tracker messages per viewer-minute', (r) => num(r.trackerMessagesPerViewerMinute, 1)],
+    ['  announces per viewer-minute, offers per announce', (r) => `${num(r.announcesPerViewerMinute, 1)}, ${num(r.offersRelayedPerAnnounce, 2)}`],
     ['tracker evictions (swarm limit)', (r) => String(r.trackerEvictions)],
     ['integrity failures / corrupt played', (r) => `${r.figures.integrityFailures} / ${r.figures.corruptSegments}`],
     ...[...new Set(results.flatMap((r) => r.figures.classes.map((c) => c.name)))].map((name): [string, (r: ModelResult) => string] => [
@@ -110,6 +111,7 @@ function parseOptions(argv: string[]): { options: Partial<ModelOptions>; sweep: 
       'live-sync': { type: 'string' },
       'max-peers': { type: 'string' },
       regions: { type: 'string' },
+      'segment-memory': { type: 'string' },
       uplink: { type: 'string' },
       delay: { type: 'string' },
       'delay-between': { type: 'string' },
@@ -126,7 +128,7 @@ function parseOptions(argv: string[]): { options: Partial<ModelOptions>; sweep: 
     process.stdout.write(`Usage: npm run model -- [--viewers 30] [--duration 60] [--ramp 15] [--churn 0..1] [--upload-cap bytes/s]
   [--network loopback|internet] [--uplink-mix fiber:0.2:50mbit,...] [--downlink 50mbit] [--nat-mix open:0.1,cone:0.7,symmetric:0.2]
   [--uplink 1gbit (without a mix)] [--delay ms in a region] [--delay-between ms] [--cdn-latency ms] [--cdn-rate 25mbit]
-  [--segment 2] [--stream-kbps 800] [--live-sync 3] [--max-peers 20] [--regions 4] [--seed 1]
+  [--segment 2] [--stream-kbps 800] [--live-sync 3] [--max-peers 20] [--regions 4] [--segment-memory 12 (segments kept per viewer)] [--seed 1]
   [--sweep 30,300,3000] [--plot scale.svg] [--out file.json]
 `);
     process.exit(0);
@@ -140,7 +142,6 @@ function parseOptions(argv: string[]): { options: Partial<ModelOptions>; sweep: 
   const network = values.network ?? 'loopback';
   if (network !== 'loopback' && network !== 'internet') throw new Error('--network is loopback or internet');
   const picked: Partial<Record<keyof ModelOptions, unknown>> = {
-    ...(network === 'internet' ? INTERNET_NETWORK : LOOPBACK_NETWORK),
     viewers: number(values.viewers, 'viewers'),
     durationSeconds: number(values.duration, 'duration'),
     rampSeconds: number(values.ramp, 'ramp'),
@@ -151,6 +152,7 @@ function parseOptions(argv: string[]): { options: Partial<ModelOptions>; sweep: 
     liveSyncSegments: number(values['live-sync'], 'live-sync'),
     maxPeers: number(values['max-peers'], 'max-peers'),
     regions: number(values.regions, 'regions'),
+    segmentMemorySegments: number(values['segment-memory'], 'segment-memory'),
     delayInRegionMs: number(values.delay, 'delay'),
     delayBetweenRegionsMs: number(values['delay-between'], 'delay-between'),
     cdnLatencyMs: number(values['cdn-latency'], 'cdn-latency'),
@@ -161,7 +163,11 @@ function parseOptions(argv: string[]): { options: Partial<ModelOptions>; sweep: 
   if (values['cdn-rate'] !== undefined) picked.cdnBytesPerSecond = parseRate(values['cdn-rate']);
   if (values.downlink !== undefined) picked.downlinkBytesPerSecond = parseRate(values.downlink);
   if (values['nat-mix'] !== undefined) picked.natMix = parseNatMix(values['nat-mix']);
-  const options = Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined)) as Partial<ModelOptions>;
+  // Flags override the network preset; flags not given leave it alone.
+  const options = {
+    ...(network === 'internet' ? INTERNET_NETWORK : LOOPBACK_NETWORK),
+    ...(Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined)) as Partial<ModelOptions>),
+  };
   const sweep = values.sweep === undefined ? [] : values.sweep.split(',').map((n) => number(n, 'sweep')!);
   if (sweep.some((n) => !Number.isInteger(n) || n < 2)) throw new Error('--sweep takes viewer counts of 2 or more, comma-separated');
   return { options, sweep, out: values.out, plot: values.plot };

@@ -36,7 +36,8 @@ export class SegmentBuffer {
     readonly segment: number,
     /** Largest total accepted; a source that declares more is refused before anything is allocated. */
     readonly maxBytes: number,
-    initialCapacity = 64 * 1024,
+    /** Nothing by default: sources declare the size first (Content-Length, the peer's total), and room for exactly that is made then. */
+    initialCapacity = 0,
   ) {
     this.data = new Uint8Array(Math.min(initialCapacity, maxBytes));
   }
