@@ -51,6 +51,8 @@ export class ModelHost {
 export interface ModelNetworkOptions {
   /** One-way delay between two regions, ms (same region included). */
   readonly delayMs: (a: number, b: number) => number;
+  /** Bytes per data channel the SCTP stack holds below `bufferedAmount` (send buffer and congestion window). @default 0 */
+  readonly sctpBufferBytes?: number;
 }
 
 /**
@@ -61,10 +63,14 @@ export interface ModelNetworkOptions {
 export class ModelNetwork {
   private readonly hosts: ModelHost[] = [];
 
+  readonly sctpBufferBytes: number;
+
   constructor(
     readonly clock: VirtualClock,
     private readonly options: ModelNetworkOptions,
-  ) {}
+  ) {
+    this.sctpBufferBytes = options.sctpBufferBytes ?? 0;
+  }
 
   addHost(link: HostLink): ModelHost {
     if (!(link.upBytesPerSecond > 0 && link.downBytesPerSecond > 0)) throw new RangeError('link rates must be above 0');

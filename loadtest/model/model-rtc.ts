@@ -21,7 +21,8 @@ type ChannelState = 'connecting' | 'open' | 'closing' | 'closed';
 export class ModelDataChannel extends EventTarget {
   readyState: ChannelState = 'connecting';
   binaryType = 'arraybuffer';
-  bufferedAmount = 0;
+  /** Bytes sent on this channel that have not left the uplink yet. */
+  private unsent = 0;
   bufferedAmountLowThreshold = 0;
   onmessage: ((event: { data: ArrayBuffer }) => void) | null = null;
   onbufferedamountlow: (() => void) | null = null;
@@ -38,6 +39,15 @@ export class ModelDataChannel extends EventTarget {
     super();
   }
 
+  /**
+   * What the page sees waiting: the unsent bytes beyond what the SCTP stack took into its own send buffer
+   * (and the congestion window), which `bufferedAmount` does not count. A deep stack buffer hides a full
+   * uplink from the page, as real stacks do.
+   */
+  get bufferedAmount(): number {
+    return Math.max(0, this.unsent - this.network.sctpBufferBytes);
+  }
+
   open(): void {
     if (this.readyState !== 'connecting') return;
     this.readyState = 'open';
@@ -51,14 +61,14 @@ export class ModelDataChannel extends EventTarget {
     // The receiver gets its own ArrayBuffer, as over a real wire; a frame that is its whole buffer (what the
     // peer protocol's encoder makes) is handed over as it is, since the sender keeps no reference to it.
     const copy = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? (data.buffer as ArrayBuffer) : data.slice().buffer;
-    this.bufferedAmount += bytes;
+    this.unsent += bytes;
     this.network.transmit(
       this.host,
       remote.host,
       bytes,
       () => {
         const before = this.bufferedAmount;
-        this.bufferedAmount -= bytes;
+        this.unsent -= bytes;
         if (before > this.bufferedAmountLowThreshold && this.bufferedAmount <= this.bufferedAmountLowThreshold && this.readyState === 'open') {
           this.onbufferedamountlow?.();
         }

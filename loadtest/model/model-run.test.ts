@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseUplinkMix } from '../swarm/uplink-mix.js';
 import { parseNatMix } from './model.js';
 import { runModel } from './model-run.js';
 
@@ -47,6 +48,22 @@ describe('swarm model, end to end (real SDK core, virtual time)', () => {
     expect(result.connections.connected).toBeGreaterThan(0);
     expect(result.figures.stallsPerViewer).toBe(0);
     expect(result.figures.offloadRatio).toBeGreaterThan(0.3);
+  });
+
+  it('lets a viewer behind a slow uplink learn its rate and promise peers no more than it carries', async () => {
+    const result = await runModel({
+      viewers: 12,
+      durationSeconds: 30,
+      rampSeconds: 4,
+      uplinkMix: parseUplinkMix('fast:0.5:50mbit,slow:0.5:1mbit'),
+      delayInRegionMs: 15,
+      delayBetweenRegionsMs: 15,
+      seed: 2,
+    });
+    // 1 Mbit/s is 125 kB/s; the SDK's own budget (4× the stream) would be 465 kB/s.
+    expect(result.measuredUplinks.slow).toBeGreaterThan(100_000);
+    expect(result.measuredUplinks.slow).toBeLessThan(140_000);
+    expect(result.figures.stallsPerViewer).toBe(0);
   });
 
   it('rejects a NAT mix that is not one', () => {

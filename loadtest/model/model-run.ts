@@ -47,6 +47,8 @@ export interface ModelOptions {
   readonly delayInRegionMs: number;
   readonly delayBetweenRegionsMs: number;
   readonly cdnLatencyMs: number;
+  /** Bytes per data channel the SCTP stack absorbs below `bufferedAmount`, hiding a full uplink from the SDK. */
+  readonly sctpBufferBytes: number;
   readonly cdnBytesPerSecond: number;
   /** Engine options on top of the model's (e.g. `httpFetchersPerSegment`). */
   readonly engine: Partial<EngineOptions>;
@@ -86,6 +88,7 @@ export const DEFAULT_MODEL_OPTIONS: ModelOptions = {
   delayBetweenRegionsMs: 0.1,
   cdnLatencyMs: 2,
   cdnBytesPerSecond: 100_000_000,
+  sctpBufferBytes: 0,
   engine: {},
   seed: 1,
 };
@@ -109,6 +112,8 @@ export interface ModelResult {
   readonly trackerEvictions: number;
   readonly connections: { readonly connected: number; readonly failed: number };
   readonly peersAtEndMedian: number;
+  /** Per uplink class (or 'all'): the engines' measured uplink (`uplinkRate`) at the end, median, bytes/s; NaN when none measured one. */
+  readonly measuredUplinks: Readonly<Record<string, number>>;
   readonly cdnRequestsPerViewerMinute: number;
   readonly eventsRun: number;
   readonly wallSeconds: number;
@@ -162,6 +167,7 @@ export async function runModel(partial: Partial<ModelOptions>): Promise<ModelRes
     const clock = new VirtualClock();
     const network = new ModelNetwork(clock, {
       delayMs: (a, b) => (a === b ? options.delayInRegionMs : options.delayBetweenRegionsMs),
+      sctpBufferBytes: options.sctpBufferBytes,
     });
     const registry = new ModelRtcRegistry();
     const tracker = new ModelTracker(clock, { random: seededRandom(options.seed + 2) });
@@ -264,6 +270,13 @@ export async function runModel(partial: Partial<ModelOptions>): Promise<ModelRes
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
     }
     const peersAtEnd = [...live].map((viewer) => viewer.engine.getStats().peers);
+    const uplinksByClass = new Map<string, number[]>();
+    for (const viewer of live) {
+      const rate = viewer.engine.getStats().uplinkRate;
+      const name = viewer.report().uplinkClass ?? 'all';
+      if (!uplinksByClass.has(name)) uplinksByClass.set(name, []);
+      if (rate !== undefined) uplinksByClass.get(name)!.push(rate);
+    }
     const connected = registry.connected;
     const failed = registry.failed;
     for (const viewer of [...live]) leave(viewer);
@@ -285,6 +298,7 @@ export async function runModel(partial: Partial<ModelOptions>): Promise<ModelRes
       trackerEvictions: counts.evictions,
       connections: { connected, failed },
       peersAtEndMedian: percentile(peersAtEnd, 0.5),
+      measuredUplinks: Object.fromEntries([...uplinksByClass].map(([name, rates]) => [name, percentile(rates, 0.5)])),
       cdnRequestsPerViewerMinute: viewerMinutes > 0 ? cdn.counts.requests / viewerMinutes : 0,
       eventsRun: clock.eventsRun,
       wallSeconds: (Date.now() - started) / 1000,

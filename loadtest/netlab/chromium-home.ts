@@ -110,6 +110,7 @@ async function main(task: ChromiumHomeTask): Promise<HomeViewerResult & { curren
       uploadBytes: state.stats.uploadBytes,
       p2pDiscardedBytes: state.stats.p2pDiscardedBytes,
       uploadCapacityBytes: (state.stats.uploadBudget * (Date.now() - startedAt)) / 1000,
+      uplinkRate: state.stats.uplinkRate,
       uplinkClass: undefined,
       integrityFailures: state.stats.integrityFailures,
       peers: state.stats.peers,

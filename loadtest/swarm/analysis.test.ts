@@ -10,6 +10,7 @@ const report = (overrides: Partial<ViewerReport>): ViewerReport => ({
   stalls: 0,
   stallMs: 0,
   missedDeadlines: 0,
+  uplinkRate: undefined,
   corruptSegments: 0,
   httpBytes: 0,
   p2pBytes: 0,

@@ -39,6 +39,8 @@ export interface ViewerReport {
   readonly p2pDiscardedBytes: number;
   /** What the SDK's upload budget allowed it to send while it watched (budget rate × seconds). */
   readonly uploadCapacityBytes: number;
+  /** What the engine measured its uplink to carry (`uplinkRate`), bytes/s; undefined when it never saw a backlog. */
+  readonly uplinkRate: number | undefined;
   readonly uplinkClass: string | undefined;
   readonly integrityFailures: number;
   readonly peers: number;
@@ -231,6 +233,7 @@ export class SimulatedViewer {
       uploadBytes: stats.uploadBytes,
       p2pDiscardedBytes: stats.p2pDiscardedBytes,
       uploadCapacityBytes: (stats.uploadBudget * (this.now() - this.startAt)) / 1000,
+      uplinkRate: stats.uplinkRate,
       uplinkClass: this.options.uplinkClass,
       integrityFailures: stats.integrityFailures,
       peers: stats.peers,

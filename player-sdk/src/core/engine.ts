@@ -18,6 +18,10 @@ import type { Signaling, SignalingSession } from './signaling.js';
 import { Swarm, type LoadedSegment } from './swarm.js';
 import { swarmKeyOf } from './swarm-key.js';
 import { UploadBudget } from './upload-budget.js';
+import { UplinkMeter } from './uplink-meter.js';
+
+/** How often the uplink meter looks at the data channels' buffers. */
+const UPLINK_SAMPLE_MS = 500;
 
 /** Peer ids refused for good (oldest forgotten first past this many). */
 const MAX_BANNED_PEERS = 4096;
@@ -57,6 +61,8 @@ export interface EngineStats {
   readonly faults: number;
   /** Upload budget now, bytes per second, all peers together (one peer may draw `peerUploadShare` of it). */
   readonly uploadBudget: number;
+  /** What the uplink was measured to carry while uploads waited for it, bytes per second; the budget stays below it. undefined until measured. */
+  readonly uplinkRate: number | undefined;
   /** Segment requests of peers being served now (at most maxUploadPeers × 4). */
   readonly uploadsInProgress: number;
   /** Peer requests answered 'busy' since the start: the uplink was full (uploadQueueMs). */
@@ -133,6 +139,8 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   private iceServers: RTCIceServer[] | undefined;
   private startupMs: number | undefined;
   private destroyed = false;
+  private readonly uplinkMeter = new UplinkMeter();
+  private uplinkTimer: TimerHandle | undefined;
 
   constructor(options: Partial<EngineOptions> = {}) {
     super();
@@ -301,6 +309,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       watched.forget(peerId);
       if (!swarm.hasPeer(peerId)) kept.delete(peerId);
     });
+    this.uplinkTimer ??= this.options.clock.setInterval(() => this.sampleUplink(), UPLINK_SAMPLE_MS);
     const entry: SwarmEntry = { swarm, connector, session, outcomes: watched, announceTimer: undefined };
     const announce = async (): Promise<void> => {
       if (this.iceServers === undefined) {
@@ -326,6 +335,19 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   }
 
   private readonly announcers = new Map<SwarmEntry, () => void>();
+
+  /** Feeds the uplink meter; a new estimate lowers (or frees) the upload budget. */
+  private sampleUplink(): void {
+    let written = 0;
+    let buffered = 0;
+    for (const entry of this.ready) {
+      const bytes = entry.swarm.channelBytes();
+      written += bytes.written;
+      buffered += bytes.buffered;
+    }
+    const estimate = this.uplinkMeter.sample({ at: this.options.clock.now(), written, buffered });
+    if (estimate !== undefined) this.uploadBudget.observeUplink(estimate);
+  }
 
   private announceAll(): void {
     for (const announce of this.announcers.values()) announce();
@@ -434,6 +456,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       peers: this.peerCount(),
       startupMs: this.startupMs,
       uploadBudget: Math.round(this.uploadBudget.rate),
+      uplinkRate: this.uplinkMeter.rate === undefined ? undefined : Math.round(this.uplinkMeter.rate),
       uploadsInProgress: uploads,
       segmentMemoryBytes: this.store.bytes,
       connectionsCreated: connections.created,
@@ -446,6 +469,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.options.clock.clearInterval(this.uplinkTimer);
     for (const entry of this.swarms.values()) {
       entry.then(
         (e) => {

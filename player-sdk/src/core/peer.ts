@@ -86,6 +86,11 @@ export class Peer extends TypedEmitter<PeerEvents> {
   failures = 0;
   /** Requests in a row for which the peer sent no byte. */
   fruitlessRequests = 0;
+  /** Bytes handed to this peer's channel since it opened, and those still in its buffer (for the uplink meter). */
+  get channelBytes(): { readonly written: number; readonly buffered: number } {
+    return { written: this.channel.bytesWritten, buffered: this.channel.buffered };
+  }
+
   /** Until when (host clock) the peer said its uplink is full. */
   busyUntil = 0;
   bytesDownloaded = 0;

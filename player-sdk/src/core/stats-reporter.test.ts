@@ -18,6 +18,7 @@ const ZERO_STATS: EngineStats = {
   integrityFailures: 0,
   faults: 0,
   uploadBudget: 0,
+  uplinkRate: undefined,
   uploadsInProgress: 0,
   uploadsRefusedBusy: 0,
   p2pDiscardedBytes: 0,

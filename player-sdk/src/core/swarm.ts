@@ -148,6 +148,23 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     return count;
   }
 
+  /**
+   * Bytes handed to peers' channels and still buffered in them, all peers together; `written` also counts
+   * peers gone since (`departedWritten`), so that it only grows.
+   */
+  channelBytes(): { written: number; buffered: number } {
+    let written = this.departedWritten;
+    let buffered = 0;
+    for (const peer of this.peers.values()) {
+      const bytes = peer.channelBytes;
+      written += bytes.written;
+      buffered += bytes.buffered;
+    }
+    return { written, buffered };
+  }
+
+  private departedWritten = 0;
+
   /** Peer requests being served now. */
   uploadsInProgress(): number {
     let count = 0;
@@ -501,6 +518,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     });
     peer.on('close', (reason: string) => {
       this.peers.delete(peerId);
+      this.departedWritten += peer.channelBytes.written;
       // A peer that broke the protocol is not let back in.
       if (reason.startsWith('protocol')) this.context.ban(peerId, reason);
       this.emit('peer-disconnected', peerId, reason);

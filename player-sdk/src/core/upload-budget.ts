@@ -14,6 +14,8 @@ const ASSUMED_BITRATE = 250_000;
 /** Each bucket may burst this many seconds of its rate: a segment leaves at link speed, not at the average. */
 const BURST_SECONDS = 2;
 const MIN_BURST_BYTES = 256 * 1024;
+/** Of a measured uplink, the share uploads may plan on: the player's own requests and acknowledgements need the rest. */
+const UPLINK_SHARE = 0.9;
 
 /**
  * What this viewer uploads, bounded by default: in total at most `uploadBitrateMultiple` times the bitrate
@@ -22,6 +24,8 @@ const MIN_BURST_BYTES = 256 * 1024;
  */
 export class UploadBudget {
   private bitrate: number | undefined;
+  /** What the uplink was measured to carry (UplinkMeter), bytes per second. */
+  private uplink: number | undefined;
   private readonly total: TokenBucket;
   private readonly perPeer = new WeakMap<object, TokenBucket>();
 
@@ -34,7 +38,10 @@ export class UploadBudget {
 
   /** Bytes per second all peers together may draw now. */
   get rate(): number {
-    return Math.min(this.settings.uploadRateLimit, this.settings.uploadBitrateMultiple * (this.bitrate ?? ASSUMED_BITRATE));
+    const budget = Math.min(this.settings.uploadRateLimit, this.settings.uploadBitrateMultiple * (this.bitrate ?? ASSUMED_BITRATE));
+    // Never promise peers more than the uplink carries: requests admitted beyond it finish late (the
+    // requester gives up and fetches over HTTP), and the backlog delays this player's own requests too.
+    return this.uplink === undefined ? budget : Math.min(budget, this.uplink * UPLINK_SHARE);
   }
 
   /** Bytes per second one peer may draw now. */
@@ -51,6 +58,13 @@ export class UploadBudget {
     if (!(durationSeconds > 0) || bytes <= 0) return;
     const rate = bytes / durationSeconds;
     this.bitrate = this.bitrate === undefined ? rate : this.bitrate * 0.8 + rate * 0.2;
+    this.total.configure(this.rate, this.burstOf(this.rate));
+  }
+
+  /** The uplink was measured to sustain `bytesPerSecond`. */
+  observeUplink(bytesPerSecond: number): void {
+    if (!(bytesPerSecond > 0)) return;
+    this.uplink = bytesPerSecond;
     this.total.configure(this.rate, this.burstOf(this.rate));
   }
 

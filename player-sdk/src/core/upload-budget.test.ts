@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { UploadBudget } from './upload-budget.js';
+
+describe('UploadBudget', () => {
+  const settings = { uploadRateLimit: Infinity, uploadBitrateMultiple: 4, peerUploadShare: 0.5 };
+
+  it('stays below what the uplink was measured to carry, and rises again with the measurement', () => {
+    const budget = new UploadBudget(settings, () => 0);
+    budget.observeSegment(250_000, 2); // 125 kB/s stream: 500 kB/s budget
+    expect(budget.rate).toBe(500_000);
+    budget.observeUplink(125_000); // a 1 Mbit/s uplink
+    expect(budget.rate).toBe(112_500);
+    expect(budget.peerRate).toBe(56_250);
+    budget.observeUplink(10_000_000);
+    expect(budget.rate).toBe(500_000);
+    budget.observeUplink(Number.NaN);
+    expect(budget.rate).toBe(500_000);
+  });
+
+  it('paces what one peer draws at the lowered rate', () => {
+    let now = 0;
+    const budget = new UploadBudget(settings, () => now);
+    budget.observeSegment(250_000, 2);
+    budget.observeUplink(125_000);
+    // The per-peer bucket bursts 256 kB, then refills at 56.25 kB/s.
+    expect(budget.waitMs({}, 0)).toBe(0);
+    const peer = {};
+    expect(budget.waitMs(peer, 256 * 1024)).toBe(0);
+    const wait = budget.waitMs(peer, 56_250);
+    expect(wait).toBeGreaterThan(900);
+    expect(wait).toBeLessThanOrEqual(1000);
+    now += 1000;
+    expect(budget.waitMs(peer, 56_250)).toBe(0);
+  });
+});
