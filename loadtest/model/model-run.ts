@@ -9,7 +9,7 @@ import { ModelCdn, ModelLiveStream } from './model-cdn.js';
 import { ModelNetwork, type NatType } from './model-network.js';
 import { ModelRtcRegistry, rtcFor } from './model-rtc.js';
 import { ModelTracker } from './model-tracker.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../../test-support/seeded-random.js';
 import { VirtualClock } from './virtual-clock.js';
 
 export interface NatShare {

@@ -1,4 +1,4 @@
-/** A small seeded PRNG (mulberry32): the model's random draws repeat from run to run with the same seed. */
+/** A small seeded PRNG (mulberry32): random draws that repeat from run to run with the same seed (the swarm model, fuzz tests). */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
