@@ -52,7 +52,7 @@ describe('the built browser bundle', () => {
     expect(Object.keys(stats).sort()).toEqual(
       [
         'httpBytes', 'p2pBytes', 'uploadBytes', 'p2pDiscardedBytes', 'offloadRatio', 'peers', 'stalls', 'stallMs', 'startupMs', 'integrityFailures', 'faults',
-        'uploadBudget', 'uploadsInProgress', 'uploadsRefusedBusy', 'segmentMemoryBytes', 'connectionsCreated', 'connectionsOpen', 'connectionsFailed', 'connectionsConnecting', 'p2pRelayBytes', 'connectionPaths', 'connectionAttempts',
+        'uploadBudget', 'uplinkRate', 'uploadsInProgress', 'uploadsRefusedBusy', 'segmentMemoryBytes', 'connectionsCreated', 'connectionsOpen', 'connectionsFailed', 'connectionsConnecting', 'p2pRelayBytes', 'connectionPaths', 'connectionAttempts',
       ].sort(),
     );
     expect(stats.p2pBytes).toBe(result.bytesFrom.p2p);

@@ -337,7 +337,11 @@ function requester(next: () => number | undefined, drawn: { bytes: number; refus
         channel.send(self.hello());
         channel.send({ type: 'have', entries: [] });
         for (let i = 0; i < MAX_UPLOADS_PER_PEER; i++) ask();
-      } else if (message.type === 'data') drawn.bytes += message.bytes.length;
+      } else if (message.type === 'data') {
+        drawn.bytes += message.bytes.length;
+        // Acknowledged as an honest receiver does, or the uploader stops at its window.
+        channel.send({ type: 'ack', request: message.request, received: message.offset + message.bytes.length });
+      }
       else if (message.type === 'done') ask();
       else if (message.type === 'absent') {
         drawn.refused++;

@@ -22,6 +22,7 @@ const samples: PeerMessage[] = [
   { type: 'absent', request: 2, segment: 99 },
   { type: 'cancel', request: 42 },
   { type: 'busy', request: 7, segment: 1234, retryMs: 850 },
+  { type: 'ack', request: 7, received: 49_152 },
 ];
 
 describe('peer messages', () => {

@@ -16,10 +16,11 @@
  * | 6 absent | request u32, segment u32 | the peer does not have it (any more) |
  * | 7 cancel | request u32 | stop sending for this request |
  * | 8 busy | request u32, segment u32, retry u32 (ms) | the peer has it but its uplink is full: ask again after retry ms, or elsewhere |
+ * | 9 ack | request u32, received u32 | the receiver holds the segment's bytes up to `received`: the sender keeps at most a window beyond it in flight |
  *
- * Version 2 added `busy`; peers of different versions do not connect (the hello closes).
+ * Version 2 added `busy`, version 3 `ack`; peers of different versions do not connect (the hello closes).
  */
-export const PEER_PROTOCOL_VERSION = 2;
+export const PEER_PROTOCOL_VERSION = 3;
 export const MAX_FRAME_BYTES = 16 * 1024;
 export const DATA_HEADER_BYTES = 13;
 export const MAX_DATA_CHUNK_BYTES = MAX_FRAME_BYTES - DATA_HEADER_BYTES;
@@ -36,6 +37,7 @@ export const PEER_MESSAGE_TYPES = {
   absent: 6,
   cancel: 7,
   busy: 8,
+  ack: 9,
 } as const;
 
 export const HAVE_STATES = { dropped: 0, complete: 1, loading: 2 } as const;
@@ -54,7 +56,8 @@ export type PeerMessage =
   | { readonly type: 'done'; readonly request: number; readonly total: number }
   | { readonly type: 'absent'; readonly request: number; readonly segment: number }
   | { readonly type: 'cancel'; readonly request: number }
-  | { readonly type: 'busy'; readonly request: number; readonly segment: number; readonly retryMs: number };
+  | { readonly type: 'busy'; readonly request: number; readonly segment: number; readonly retryMs: number }
+  | { readonly type: 'ack'; readonly request: number; readonly received: number };
 
 /** A frame that breaks the protocol. The connection that sent it is closed and the peer penalised. */
 export class PeerProtocolError extends Error {
@@ -124,6 +127,8 @@ export function encodePeerMessage(message: PeerMessage): Uint8Array {
       return fixed(PEER_MESSAGE_TYPES.cancel, [message.request]);
     case 'busy':
       return fixed(PEER_MESSAGE_TYPES.busy, [message.request, message.segment, message.retryMs]);
+    case 'ack':
+      return fixed(PEER_MESSAGE_TYPES.ack, [message.request, message.received]);
   }
 }
 
@@ -200,6 +205,9 @@ export function decodePeerMessage(frame: Uint8Array): PeerMessage {
     case PEER_MESSAGE_TYPES.busy:
       expectLength(frame, 13, 'busy');
       return { type: 'busy', request: view.getUint32(1), segment: view.getUint32(5), retryMs: view.getUint32(9) };
+    case PEER_MESSAGE_TYPES.ack:
+      expectLength(frame, 9, 'ack');
+      return { type: 'ack', request: view.getUint32(1), received: view.getUint32(5) };
     default:
       throw new PeerProtocolError(`unknown frame type ${frame[0]}`);
   }

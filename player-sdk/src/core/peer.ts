@@ -55,9 +55,19 @@ interface Download {
   reject(error: Error): void;
 }
 
+/**
+ * Bytes of one upload in flight beyond what the receiver acknowledged. The WebRTC stack takes far more into
+ * its own send buffer than `bufferedAmount` shows (a MiB per channel in node-datachannel): without a window,
+ * a slow uplink queues seconds of data, a cancel comes too late, and the player's own requests wait behind
+ * it. 64 KiB keeps 0.5 s in flight on a 1 Mbit/s uplink and allows 640 kB/s per transfer at 100 ms RTT.
+ */
+export const SEND_WINDOW_BYTES = 64 * 1024;
+
 interface Upload {
   readonly buffer: SegmentBuffer;
   sent: number;
+  /** What the receiver said it holds (its acks); `sent - acked` is in flight. */
+  acked: number;
   timer: TimerHandle | undefined;
   unsubscribe: () => void;
 }
@@ -86,10 +96,19 @@ export class Peer extends TypedEmitter<PeerEvents> {
   failures = 0;
   /** Requests in a row for which the peer sent no byte. */
   fruitlessRequests = 0;
-  /** Bytes handed to this peer's channel since it opened, and those still in its buffer (for the uplink meter). */
+  /**
+   * For the uplink meter: bytes sent to this peer that were acknowledged or are still in flight, and those
+   * in flight (sent, not acknowledged). Bytes in flight when an upload stopped leave both: delivered or
+   * not, they say nothing about the link's rate.
+   */
   get channelBytes(): { readonly written: number; readonly buffered: number } {
-    return { written: this.channel.bytesWritten, buffered: this.channel.buffered };
+    let inFlight = 0;
+    for (const upload of this.uploads.values()) inFlight += upload.sent - upload.acked;
+    return { written: this.ackedBytes + inFlight, buffered: inFlight };
   }
+
+  /** Bytes of uploads to this peer it acknowledged. */
+  private ackedBytes = 0;
 
   /** Until when (host clock) the peer said its uplink is full. */
   busyUntil = 0;
@@ -216,6 +235,16 @@ export class Peer extends TypedEmitter<PeerEvents> {
       case 'data':
         this.onData(message.request, message.offset, message.total, message.bytes);
         return;
+      case 'ack': {
+        const upload = this.uploads.get(message.request);
+        if (!upload) return; // finished or stopped meanwhile
+        const acked = Math.min(message.received, upload.sent);
+        if (acked <= upload.acked) return;
+        this.ackedBytes += acked - upload.acked;
+        upload.acked = acked;
+        this.pump(message.request, upload);
+        return;
+      }
       case 'done': {
         const download = this.downloads.get(message.request);
         if (!download) return; // cancelled meanwhile
@@ -274,6 +303,8 @@ export class Peer extends TypedEmitter<PeerEvents> {
     }
     this.bytesDownloaded += bytes.length;
     download.lastProgressAt = this.host.clock.now();
+    // The sender keeps only a window in flight beyond what we acknowledge: its uplink's queue stays short.
+    this.channel.send({ type: 'ack', request, received: buffer.received });
   }
 
   /**
@@ -302,7 +333,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
       this.channel.send({ type: 'busy', request, segment, retryMs });
       return;
     }
-    const upload: Upload = { buffer, sent: offset, timer: undefined, unsubscribe: () => undefined };
+    const upload: Upload = { buffer, sent: offset, acked: offset, timer: undefined, unsubscribe: () => undefined };
     // Cut-through: keep sending as more bytes of a loading segment arrive.
     upload.unsubscribe = buffer.subscribe(() => this.pump(request, upload));
     this.uploads.set(request, upload);
@@ -319,7 +350,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
       return;
     }
     const total = buffer.total;
-    while (total !== undefined && upload.sent < buffer.received && !this.channel.congested) {
+    while (total !== undefined && upload.sent < buffer.received && upload.sent - upload.acked < SEND_WINDOW_BYTES && !this.channel.congested) {
       const size = Math.min(MAX_DATA_CHUNK_BYTES, buffer.received - upload.sent);
       const wait = this.host.uploadWaitMs(size);
       if (wait > 0) {
