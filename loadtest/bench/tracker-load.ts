@@ -151,7 +151,8 @@ export class TrackerLoad {
       this.counts.offersReceived++;
       const from = rawString(text, 'peer_id');
       const offerId = rawString(text, 'offer_id');
-      if (offerId?.startsWith('"t')) this.counts.relayMs.push(performance.now() - parseInt(offerId.slice(2, 13), 36) / 1000);
+      // Open loop only: there offer ids carry their send time (closed-loop ids are random and may start with 't').
+      if (offerId && this.options.announceEveryMs !== undefined) this.counts.relayMs.push(performance.now() - parseInt(offerId.slice(2, 13), 36) / 1000);
       if (!from || !offerId || !this.running) return;
       this.send(
         peer,

@@ -16,7 +16,8 @@ type ChannelState = 'connecting' | 'open' | 'closing' | 'closed';
 
 /**
  * The RTCDataChannel surface the SDK uses, over the model network: `send` queues the frame on the sender's
- * uplink and counts it in `bufferedAmount` until it left; the receiver gets it after delay and downlink.
+ * uplink, where it waits until it left (`bufferedAmount` shows what of it the SCTP buffer does not hide); the
+ * receiver gets it after delay and downlink.
  */
 export class ModelDataChannel extends EventTarget {
   readyState: ChannelState = 'connecting';

@@ -232,12 +232,13 @@ export async function runModel(partial: Partial<ModelOptions>): Promise<ModelRes
       return viewer;
     };
     let viewerMs = 0;
-    const leave = (viewer: SimulatedViewer): void => {
+    const leave = (viewer: SimulatedViewer): ViewerReport => {
       const report = viewer.report();
       viewerMs += clock.now() - report.joinedAt;
       reports.push(report);
       viewer.stop();
       live.delete(viewer);
+      return report;
     };
 
     const hosts = Array.from({ length: options.viewers }, (_, i) =>
@@ -269,35 +270,31 @@ export async function runModel(partial: Partial<ModelOptions>): Promise<ModelRes
       await clock.run(Math.min(durationMs, t + 1000));
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
     }
-    const peersAtEnd = [...live].map((viewer) => viewer.engine.getStats().peers);
-    const uplinksByClass = new Map<string, number[]>();
-    for (const viewer of live) {
-      const rate = viewer.engine.getStats().uplinkRate;
-      const name = viewer.report().uplinkClass ?? 'all';
-      if (!uplinksByClass.has(name)) uplinksByClass.set(name, []);
-      if (rate !== undefined) uplinksByClass.get(name)!.push(rate);
-    }
     const connected = registry.connected;
     const failed = registry.failed;
-    for (const viewer of [...live]) leave(viewer);
+    const atEnd = [...live].map(leave);
+    const uplinksByClass = new Map<string, number[]>();
+    for (const report of atEnd) {
+      const name = report.uplinkClass ?? 'all';
+      if (!uplinksByClass.has(name)) uplinksByClass.set(name, []);
+      if (report.uplinkRate !== undefined) uplinksByClass.get(name)!.push(report.uplinkRate);
+    }
     // Let what the leaving engines started settle before the clock is dropped.
     await clock.run(clock.now() + 1);
     const viewerMinutes = viewerMs / 60_000;
+    const steadyCopies = [...steadyHttp.values()].map((bytes) => bytes / segmentBytes);
     const counts = tracker.counts;
     return {
       options,
       figures: analyse(reports, loads, options.viewers),
-      steadyHttpCopies: {
-        median: percentile([...steadyHttp.values()].map((bytes) => bytes / segmentBytes), 0.5),
-        p95: percentile([...steadyHttp.values()].map((bytes) => bytes / segmentBytes), 0.95),
-      },
+      steadyHttpCopies: { median: percentile(steadyCopies, 0.5), p95: percentile(steadyCopies, 0.95) },
       relayDepth: { median: percentile(depths, 0.5), p95: percentile(depths, 0.95), max: depths.reduce((a, b) => Math.max(a, b), 0) },
       trackerMessagesPerViewerMinute: viewerMinutes > 0 ? (counts.received + counts.sent) / viewerMinutes : 0,
       announcesPerViewerMinute: viewerMinutes > 0 ? counts.announces / viewerMinutes : 0,
       offersRelayedPerAnnounce: counts.announces > 0 ? counts.offersRelayed / counts.announces : 0,
       trackerEvictions: counts.evictions,
       connections: { connected, failed },
-      peersAtEndMedian: percentile(peersAtEnd, 0.5),
+      peersAtEndMedian: percentile(atEnd.map((report) => report.peers), 0.5),
       measuredUplinks: Object.fromEntries([...uplinksByClass].map(([name, rates]) => [name, percentile(rates, 0.5)])),
       cdnRequestsPerViewerMinute: viewerMinutes > 0 ? cdn.counts.requests / viewerMinutes : 0,
       eventsRun: clock.eventsRun,

@@ -39,7 +39,7 @@ export interface ViewerReport {
   readonly p2pDiscardedBytes: number;
   /** What the SDK's upload budget allowed it to send while it watched (budget rate × seconds). */
   readonly uploadCapacityBytes: number;
-  /** What the engine measured its uplink to carry (`uplinkRate`), bytes/s; undefined when it never saw a backlog. */
+  /** What the engine measured its uplink to carry (`uplinkRate`), bytes/s; undefined when its uploads never kept bytes in flight. */
   readonly uplinkRate: number | undefined;
   readonly uplinkClass: string | undefined;
   readonly integrityFailures: number;

@@ -1,7 +1,7 @@
 import { MAX_DATA_CHUNK_BYTES, type PeerMessage } from '@shoal/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SEND_WINDOW_BYTES } from '../src/core/peer.js';
-import { greetAndClaim, sendData, type HostileChannel } from './hostile-peer.js';
+import { acknowledge, greetAndClaim, sendData, type HostileChannel } from './hostile-peer.js';
 import { openArena, until, type Cleanup } from './wire-arena.js';
 
 /**
@@ -28,10 +28,8 @@ describe('an uploader whose uplink is full', () => {
       cleanup,
       () => ({
         onMessage(channel, message, self) {
-          if (message.type === 'hello') {
-            channel.send(self.hello());
-            channel.send({ type: 'have', entries: [] });
-          } else if (message.type === 'have') {
+          if (greetAndClaim(channel, message, self, 0)) return;
+          if (message.type === 'have') {
             for (const entry of message.entries) if (entry.state === 'complete') held.add(entry.segment);
             if (asked || !held.has(0) || !held.has(1)) return;
             // Two whole 400 kB segments at once from an uplink of 100 kB/s whose queue holds 1.5 s: the first
@@ -39,10 +37,8 @@ describe('an uploader whose uplink is full', () => {
             asked = true;
             channel.send({ type: 'request', request: 1, segment: 0, offset: 0 });
             channel.send({ type: 'request', request: 2, segment: 1, offset: 0 });
-          } else if (message.type === 'data') {
-            // Acknowledged as an honest receiver does, or the uploader stops at its window.
-            channel.send({ type: 'ack', request: message.request, received: message.offset + message.bytes.length });
-          } else if (message.type === 'busy' || message.type === 'done' || message.type === 'absent') answers.push(message);
+          } else if (message.type === 'data') acknowledge(channel, message);
+          else if (message.type === 'busy' || message.type === 'done' || message.type === 'absent') answers.push(message);
         },
       }),
       { count: 4, segmentBytes: 400_000, options: { uploadRateLimit: 100_000, uploadQueueMs: 1_500 } },
@@ -149,10 +145,8 @@ describe('an uploader', () => {
       cleanup,
       () => ({
         onMessage(channel, message, self) {
-          if (message.type === 'hello') {
-            channel.send(self.hello());
-            channel.send({ type: 'have', entries: [] });
-          } else if (message.type === 'have') {
+          if (greetAndClaim(channel, message, self, 0)) return;
+          if (message.type === 'have') {
             if (asked || !message.entries.some((e) => e.segment === 0 && e.state === 'complete')) return;
             asked = true;
             receiver = channel;

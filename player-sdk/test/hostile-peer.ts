@@ -29,6 +29,11 @@ export function sendData(channel: HostileChannel, request: number, bytes: Uint8A
   }
 }
 
+/** Acknowledges a data frame as an honest receiver does: without acks an uploader stops at its send window. */
+export function acknowledge(channel: HostileChannel, data: Extract<PeerMessage, { type: 'data' }>): void {
+  channel.send({ type: 'ack', request: data.request, received: data.offset + data.bytes.length });
+}
+
 /** Answers a hello like a real peer and claims segments 0 … `segments` − 1 complete; false for any other message. */
 export function greetAndClaim(channel: HostileChannel, message: PeerMessage, self: HostilePeer, segments: number): boolean {
   if (message.type !== 'hello') return false;

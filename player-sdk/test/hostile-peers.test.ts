@@ -6,7 +6,7 @@ import { ShoalEngine } from '../src/core/engine.js';
 import type { EngineOptions } from '../src/core/options.js';
 import { MAX_IMPLAUSIBLE_REQUESTS, MAX_PEER_HOLDINGS, MAX_UPLOADS_PER_PEER } from '../src/core/peer.js';
 import { MAX_FAILED_RELAYS, MAX_FRUITLESS_REQUESTS, RETRACT_WINDOW_MS } from '../src/core/swarm.js';
-import { greetAndClaim, HostilePeer, sendData, type HostileBehaviour, type HostileChannel } from './hostile-peer.js';
+import { acknowledge, greetAndClaim, HostilePeer, sendData, type HostileBehaviour, type HostileChannel } from './hostile-peer.js';
 import type { SegmentServer } from './segment-server.js';
 import { hubEngine, openArena, until, type Arena } from './wire-arena.js';
 
@@ -333,14 +333,11 @@ function requester(next: () => number | undefined, drawn: { bytes: number; refus
         const segment = next();
         if (segment !== undefined && channel.open) channel.send({ type: 'request', request: request++, segment, offset: 0 });
       };
-      if (message.type === 'hello') {
-        channel.send(self.hello());
-        channel.send({ type: 'have', entries: [] });
+      if (greetAndClaim(channel, message, self, 0)) {
         for (let i = 0; i < MAX_UPLOADS_PER_PEER; i++) ask();
       } else if (message.type === 'data') {
         drawn.bytes += message.bytes.length;
-        // Acknowledged as an honest receiver does, or the uploader stops at its window.
-        channel.send({ type: 'ack', request: message.request, received: message.offset + message.bytes.length });
+        acknowledge(channel, message);
       }
       else if (message.type === 'done') ask();
       else if (message.type === 'absent') {

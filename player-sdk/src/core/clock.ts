@@ -1,5 +1,5 @@
 /** A timer set on a `Clock`; only that clock can clear it. */
-export type TimerHandle = { readonly __timer: unique symbol } | number | object;
+export type TimerHandle = number | object;
 
 /**
  * Time as the core sees it: every `now` it reads and every timer it sets. The system clock in players; a

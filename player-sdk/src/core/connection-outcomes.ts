@@ -28,12 +28,16 @@ export class ConnectionOutcomes {
   private readonly inProgress = new Map<RTCPeerConnection, (connected: boolean) => void>();
   private destroyed = false;
 
-  constructor(private readonly options: ConnectionOutcomesOptions = {}) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly options: ConnectionOutcomesOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   /** Follows one attempt with `peerId` until it connects, fails or times out. */
   watch(peerId: string, pc: RTCPeerConnection): void {
     if (this.destroyed) return;
-    const clock = this.options.clock ?? systemClock;
+    const clock = this.clock;
     let settled = false;
     const settle = (connected: boolean): void => {
       if (settled || this.destroyed) return;
@@ -105,7 +109,7 @@ export class ConnectionOutcomes {
 
   destroy(): void {
     this.destroyed = true;
-    for (const timer of this.timers) (this.options.clock ?? systemClock).clearTimeout(timer);
+    for (const timer of this.timers) this.clock.clearTimeout(timer);
     this.timers.clear();
     this.inProgress.clear();
   }

@@ -20,7 +20,7 @@ import { swarmKeyOf } from './swarm-key.js';
 import { UploadBudget } from './upload-budget.js';
 import { UplinkMeter } from './uplink-meter.js';
 
-/** How often the uplink meter looks at the data channels' buffers. */
+/** How often the uplink meter looks at what peers acknowledged. */
 const UPLINK_SAMPLE_MS = 500;
 
 /** Peer ids refused for good (oldest forgotten first past this many). */
@@ -61,7 +61,7 @@ export interface EngineStats {
   readonly faults: number;
   /** Upload budget now, bytes per second, all peers together (one peer may draw `peerUploadShare` of it). */
   readonly uploadBudget: number;
-  /** What the uplink was measured to carry while uploads waited for it, bytes per second; the budget stays below it. undefined until measured. */
+  /** What the uplink was measured to carry (bytes peers acknowledged per second while uploads kept bytes in flight); the budget stays below it. undefined until measured. */
   readonly uplinkRate: number | undefined;
   /** Segment requests of peers being served now (at most maxUploadPeers × 4). */
   readonly uploadsInProgress: number;
@@ -141,6 +141,8 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   private destroyed = false;
   private readonly uplinkMeter = new UplinkMeter();
   private uplinkTimer: TimerHandle | undefined;
+  /** Upload bytes peers acknowledged since the start (what the uplink meter measures). */
+  private uploadAcknowledged = 0;
 
   constructor(options: Partial<EngineOptions> = {}) {
     super();
@@ -216,6 +218,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       uploadWaitMs: (peer, bytes) => this.uploadBudget.waitMs(peer, bytes),
       admitUpload: (bytes) => this.admitUpload(bytes),
       onUploaded: (bytes) => (this.counters.uploadBytes += bytes),
+      onUploadAcknowledged: (bytes) => (this.uploadAcknowledged += bytes),
       onPeerBytesDiscarded: (bytes) => (this.counters.p2pDiscardedBytes += bytes),
       ban: (peerId, reason) => this.ban(peerId, reason),
       httpThroughput: () => this.httpRate,
@@ -338,14 +341,8 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
 
   /** Feeds the uplink meter; a new estimate lowers (or frees) the upload budget. */
   private sampleUplink(): void {
-    let written = 0;
-    let buffered = 0;
-    for (const entry of this.ready) {
-      const bytes = entry.swarm.channelBytes();
-      written += bytes.written;
-      buffered += bytes.buffered;
-    }
-    const estimate = this.uplinkMeter.sample({ at: this.options.clock.now(), written, buffered });
+    const inFlight = this.ready.reduce((sum, entry) => sum + entry.swarm.uploadsInFlight(), 0);
+    const estimate = this.uplinkMeter.sample({ at: this.options.clock.now(), acknowledged: this.uploadAcknowledged, inFlight });
     if (estimate !== undefined) this.uploadBudget.observeUplink(estimate);
   }
 

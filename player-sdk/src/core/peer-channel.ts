@@ -37,8 +37,6 @@ export class PeerChannel extends TypedEmitter<PeerChannelEvents> {
   private drainRate: number | undefined;
   /** When the buffer went over the high-water mark, and how full it was: the start of a drain measurement. */
   private congestedSince: { at: number; buffered: number } | undefined;
-  /** Bytes handed to the data channel since it opened (what the uplink meter counts). */
-  bytesWritten = 0;
 
   constructor(
     private readonly channel: RTCDataChannel,
@@ -55,11 +53,6 @@ export class PeerChannel extends TypedEmitter<PeerChannelEvents> {
 
   get isOpen(): boolean {
     return !this.closed && this.channel.readyState === 'open';
-  }
-
-  /** Bytes in the data channel's own buffer, not yet sent. */
-  get buffered(): number {
-    return this.closed ? 0 : this.channel.bufferedAmount;
   }
 
   /** What the link drains and the buffer limit that follows from it (for stats and tests). */
@@ -91,7 +84,6 @@ export class PeerChannel extends TypedEmitter<PeerChannelEvents> {
   private write(frame: Uint8Array): void {
     try {
       this.channel.send(frame as Uint8Array<ArrayBuffer>);
-      this.bytesWritten += frame.byteLength;
     } catch {
       this.close('send failed');
     }

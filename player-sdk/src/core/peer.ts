@@ -29,6 +29,8 @@ export interface PeerHost {
   /** Whether the uplink takes a request for `bytes` more now: 0 if so, else ms until it may (answered 'busy'). */
   admitUpload(bytes: number): number;
   onUploaded(bytes: number): void;
+  /** The peer acknowledged this many more bytes of an upload (the uplink meter counts them). */
+  onAcknowledged(bytes: number): void;
   /** Bytes the peer sent that arrived too late to be used (their request was cancelled or already filled). */
   onDiscarded(bytes: number): void;
   readonly clock: Clock;
@@ -96,19 +98,12 @@ export class Peer extends TypedEmitter<PeerEvents> {
   failures = 0;
   /** Requests in a row for which the peer sent no byte. */
   fruitlessRequests = 0;
-  /**
-   * For the uplink meter: bytes sent to this peer that were acknowledged or are still in flight, and those
-   * in flight (sent, not acknowledged). Bytes in flight when an upload stopped leave both: delivered or
-   * not, they say nothing about the link's rate.
-   */
-  get channelBytes(): { readonly written: number; readonly buffered: number } {
-    let inFlight = 0;
-    for (const upload of this.uploads.values()) inFlight += upload.sent - upload.acked;
-    return { written: this.ackedBytes + inFlight, buffered: inFlight };
+  /** Bytes of the uploads in progress sent to this peer and not acknowledged yet. */
+  get inFlight(): number {
+    let bytes = 0;
+    for (const upload of this.uploads.values()) bytes += upload.sent - upload.acked;
+    return bytes;
   }
-
-  /** Bytes of uploads to this peer it acknowledged. */
-  private ackedBytes = 0;
 
   /** Until when (host clock) the peer said its uplink is full. */
   busyUntil = 0;
@@ -240,7 +235,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
         if (!upload) return; // finished or stopped meanwhile
         const acked = Math.min(message.received, upload.sent);
         if (acked <= upload.acked) return;
-        this.ackedBytes += acked - upload.acked;
+        this.host.onAcknowledged(acked - upload.acked);
         upload.acked = acked;
         this.pump(message.request, upload);
         return;

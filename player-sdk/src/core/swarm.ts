@@ -39,6 +39,8 @@ export interface SwarmContext {
   /** 0 if the uplink takes a request for `bytes` more now, else ms until it may. */
   admitUpload(bytes: number): number;
   onUploaded(bytes: number): void;
+  /** Peers acknowledged this many more bytes of uploads. */
+  onUploadAcknowledged(bytes: number): void;
   /** Peer bytes that arrived and were not kept: late, failed verification or withdrawn, or held by a job that failed. */
   onPeerBytesDiscarded(bytes: number): void;
   /** A peer sent bytes that failed verification, or broke the protocol: it is disconnected and never reconnected. */
@@ -148,22 +150,12 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     return count;
   }
 
-  /**
-   * Bytes handed to peers' channels and still buffered in them, all peers together; `written` also counts
-   * peers gone since (`departedWritten`), so that it only grows.
-   */
-  channelBytes(): { written: number; buffered: number } {
-    let written = this.departedWritten;
-    let buffered = 0;
-    for (const peer of this.peers.values()) {
-      const bytes = peer.channelBytes;
-      written += bytes.written;
-      buffered += bytes.buffered;
-    }
-    return { written, buffered };
+  /** Upload bytes sent to peers and not acknowledged yet, all peers together. */
+  uploadsInFlight(): number {
+    let bytes = 0;
+    for (const peer of this.peers.values()) bytes += peer.inFlight;
+    return bytes;
   }
-
-  private departedWritten = 0;
 
   /** Peer requests being served now. */
   uploadsInProgress(): number {
@@ -494,6 +486,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       uploadWaitMs: (bytes) => this.context.uploadWaitMs(peer, bytes),
       admitUpload: (bytes) => this.context.admitUpload(bytes),
       onUploaded: (bytes) => this.context.onUploaded(bytes),
+      onAcknowledged: (bytes) => this.context.onUploadAcknowledged(bytes),
       onDiscarded: (bytes) => this.context.onPeerBytesDiscarded(bytes),
       clock: this.context.clock,
     };
@@ -518,7 +511,6 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     });
     peer.on('close', (reason: string) => {
       this.peers.delete(peerId);
-      this.departedWritten += peer.channelBytes.written;
       // A peer that broke the protocol is not let back in.
       if (reason.startsWith('protocol')) this.context.ban(peerId, reason);
       this.emit('peer-disconnected', peerId, reason);

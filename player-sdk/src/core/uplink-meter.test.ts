@@ -4,26 +4,26 @@ import { UPLINK_BACKLOG_BYTES, UplinkMeter, uplinkRate } from './uplink-meter.js
 const backlog = UPLINK_BACKLOG_BYTES;
 
 describe('uplinkRate', () => {
-  it('is what left the buffers over a window in which data waited from start to end', () => {
-    // 100 kB handed over, the backlog grew by 40 kB: 60 kB left in 500 ms.
-    expect(uplinkRate({ at: 0, written: 0, buffered: backlog }, { at: 500, written: 100_000, buffered: backlog + 40_000 })).toBe(120_000);
+  it('is what receivers acknowledged over a window in which bytes were in flight from start to end', () => {
+    // 60 kB acknowledged in 500 ms, while the bytes in flight grew by 40 kB.
+    expect(uplinkRate({ at: 0, acknowledged: 0, inFlight: backlog }, { at: 500, acknowledged: 60_000, inFlight: backlog + 40_000 })).toBe(120_000);
   });
 
-  it('says nothing when the buffers ran dry at either end (the player, not the link, set the pace) or the window is short', () => {
-    expect(uplinkRate({ at: 0, written: 0, buffered: backlog - 1 }, { at: 500, written: 100_000, buffered: backlog })).toBeUndefined();
-    expect(uplinkRate({ at: 0, written: 0, buffered: backlog }, { at: 500, written: 100_000, buffered: 0 })).toBeUndefined();
-    expect(uplinkRate({ at: 0, written: 0, buffered: backlog }, { at: 199, written: 100_000, buffered: backlog })).toBeUndefined();
-    expect(uplinkRate({ at: 0, written: 0, buffered: backlog * 3 }, { at: 500, written: 0, buffered: backlog * 3 })).toBeUndefined();
+  it('says nothing when too little was in flight at either end (the player, not the link, set the pace) or the window is short', () => {
+    expect(uplinkRate({ at: 0, acknowledged: 0, inFlight: backlog - 1 }, { at: 500, acknowledged: 100_000, inFlight: backlog })).toBeUndefined();
+    expect(uplinkRate({ at: 0, acknowledged: 0, inFlight: backlog }, { at: 500, acknowledged: 100_000, inFlight: 0 })).toBeUndefined();
+    expect(uplinkRate({ at: 0, acknowledged: 0, inFlight: backlog }, { at: 199, acknowledged: 100_000, inFlight: backlog })).toBeUndefined();
+    expect(uplinkRate({ at: 0, acknowledged: 0, inFlight: backlog * 3 }, { at: 500, acknowledged: 0, inFlight: backlog * 3 })).toBeUndefined();
   });
 });
 
 describe('UplinkMeter', () => {
   it('rises at once to a faster window and falls slowly after a slower one', () => {
     const meter = new UplinkMeter();
-    let written = 0;
-    const window = (at: number, drained: number): number | undefined => {
-      written += drained;
-      return meter.sample({ at, written, buffered: backlog });
+    let acknowledged = 0;
+    const window = (at: number, acked: number): number | undefined => {
+      acknowledged += acked;
+      return meter.sample({ at, acknowledged, inFlight: backlog });
     };
     expect(window(0, 0)).toBeUndefined();
     expect(meter.rate).toBeUndefined();
@@ -32,9 +32,9 @@ describe('UplinkMeter', () => {
     // One slow window (a receiver holding a channel back) moves it a fifth of the way.
     expect(window(1500, 25_000)).toBe(170_000);
     expect(meter.rate).toBe(170_000);
-    // A window without backlog leaves it alone.
-    written += 1_000_000;
-    expect(meter.sample({ at: 2000, written, buffered: 0 })).toBeUndefined();
+    // A window without bytes in flight leaves it alone.
+    acknowledged += 1_000_000;
+    expect(meter.sample({ at: 2000, acknowledged, inFlight: 0 })).toBeUndefined();
     expect(meter.rate).toBe(170_000);
   });
 });

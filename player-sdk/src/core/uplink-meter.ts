@@ -1,26 +1,26 @@
-/** Bytes waiting in data-channel buffers at both ends of a window for it to count: the uplink, not the player, set the pace. */
+/** Bytes in flight (sent, not acknowledged) at both ends of a window for it to count: the uplink, not the player, set the pace. */
 export const UPLINK_BACKLOG_BYTES = 16 * 1024;
 /** Shortest window measured: a few hundred ms smooth out the chunk-by-chunk drain. */
 const MIN_WINDOW_MS = 200;
 
 export interface UplinkSample {
   readonly at: number;
-  /** Bytes handed to data channels since the start, all peers together. */
-  readonly written: number;
-  /** Bytes in data-channel buffers now (`bufferedAmount`, summed). */
-  readonly buffered: number;
+  /** Upload bytes peers acknowledged since the start, all peers together. */
+  readonly acknowledged: number;
+  /** Upload bytes sent and not acknowledged yet, all peers together. */
+  readonly inFlight: number;
 }
 
 /**
  * The upload rate one window shows the uplink can sustain, or undefined when the window says nothing:
- * only while data waited in the channel buffers from its start to its end was the link, not the supply of
- * data, the limit; then what left the buffers over the window is the link's rate.
+ * only while bytes were in flight from its start to its end was the link, not the supply of data, the
+ * limit; then what the receivers acknowledged over the window is the link's rate.
  */
 export function uplinkRate(previous: UplinkSample, current: UplinkSample): number | undefined {
   const ms = current.at - previous.at;
-  if (ms < MIN_WINDOW_MS || previous.buffered < UPLINK_BACKLOG_BYTES || current.buffered < UPLINK_BACKLOG_BYTES) return undefined;
-  const drained = current.written - previous.written - (current.buffered - previous.buffered);
-  return drained > 0 ? (drained / ms) * 1000 : undefined;
+  if (ms < MIN_WINDOW_MS || previous.inFlight < UPLINK_BACKLOG_BYTES || current.inFlight < UPLINK_BACKLOG_BYTES) return undefined;
+  const acknowledged = current.acknowledged - previous.acknowledged;
+  return acknowledged > 0 ? (acknowledged / ms) * 1000 : undefined;
 }
 
 /**
