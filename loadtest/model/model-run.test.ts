@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseUplinkMix } from '../swarm/uplink-mix.js';
-import { parseNatMix } from './model.js';
+import { parseEngineOptions, parseNatMix } from './model.js';
 import { runModel } from './model-run.js';
 
 describe('swarm model, end to end (real SDK core, virtual time)', () => {
@@ -69,5 +69,13 @@ describe('swarm model, end to end (real SDK core, virtual time)', () => {
   it('rejects a NAT mix that is not one', () => {
     expect(() => parseNatMix('cone:0.5,carrier:0.5')).toThrow(/open, cone or symmetric/);
     expect(() => parseNatMix('cone:0.5')).toThrow(/add up/);
+  });
+
+  it('takes engine options as name=value and refuses what the engine has no such option for', () => {
+    expect(parseEngineOptions(['uploadQueueMs=800', 'requireIntegrity=false'])).toEqual({ uploadQueueMs: 800, requireIntegrity: false });
+    expect(() => parseEngineOptions(['uploadQueueMS=800'])).toThrow(/not a numeric or true\/false engine option/);
+    expect(() => parseEngineOptions(['trackerUrl=ws://x'])).toThrow(/not a numeric/);
+    expect(() => parseEngineOptions(['uploadQueueMs=fast'])).toThrow(/takes a number/);
+    expect(() => parseEngineOptions(['uploadQueueMs'])).toThrow(/name=value/);
   });
 });

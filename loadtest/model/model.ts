@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_ENGINE_OPTIONS } from '@shoal/player-sdk';
 import { machineFacts } from '../bench/machine.js';
 import { parseRate, parseUplinkMix } from '../swarm/uplink-mix.js';
 import type { NatType } from './model-network.js';
@@ -91,10 +92,27 @@ export function formatModel(results: readonly ModelResult[]): string {
   const lines = [
     `Swarm model: ${o.segmentSeconds} s segments at ${o.streamKbps} kbit/s, ${o.liveSyncSegments} behind live, ${o.durationSeconds} s, ramp ${o.rampSeconds} s, churn ${o.churn}, ` +
       `upload cap ${o.uploadCap || 'none'}, uplinks ${o.uplinkMix.length > 0 ? o.uplinkMix.map((c) => `${c.name} ${c.share} × ${Math.round((c.bytesPerSecond * 8) / 1000)} kbit/s`).join(', ') : `${Math.round((o.defaultUplinkBytesPerSecond * 8) / 1000)} kbit/s`}, ` +
-      `NATs ${o.natMix.map((n) => `${n.nat} ${n.share}`).join(', ')}, ${o.regions} region(s) ${o.delayInRegionMs}/${o.delayBetweenRegionsMs} ms, CDN ${o.cdnLatencyMs} ms (${machineFacts()})`,
+      `NATs ${o.natMix.map((n) => `${n.nat} ${n.share}`).join(', ')}, ${o.regions} region(s) ${o.delayInRegionMs}/${o.delayBetweenRegionsMs} ms, CDN ${o.cdnLatencyMs} ms` +
+      `${Object.keys(o.engine).length > 0 ? `, engine ${JSON.stringify(o.engine)}` : ''} (${machineFacts()})`,
     ...rows.map(([name, cell]) => `  ${name.padEnd(width)}  ${results.map((r) => cell(r).padStart(16)).join('  ')}`),
   ];
   return lines.join('\n');
+}
+
+/** `name=value` pairs for the SDK engine: numbers or true/false, as the engine's options take them. */
+export function parseEngineOptions(pairs: readonly string[]): Record<string, number | boolean> {
+  const options: Record<string, number | boolean> = {};
+  for (const pair of pairs) {
+    const match = /^([A-Za-z]\w*)=(.+)$/.exec(pair);
+    if (!match) throw new Error(`--engine takes name=value, got "${pair}"`);
+    const [, name, text] = match as unknown as [string, string, string];
+    const known = (DEFAULT_ENGINE_OPTIONS as unknown as Record<string, unknown>)[name];
+    if (typeof known !== 'number' && typeof known !== 'boolean') throw new Error(`--engine ${name}: not a numeric or true/false engine option`);
+    const value = text === 'true' ? true : text === 'false' ? false : Number(text);
+    if (typeof value === 'number' && Number.isNaN(value)) throw new Error(`--engine ${name} takes a number, true or false, got "${text}"`);
+    options[name] = value;
+  }
+  return options;
 }
 
 function parseOptions(argv: string[]): { options: Partial<ModelOptions>; sweep: number[]; out: string | undefined; plot: string | undefined } {
@@ -123,6 +141,7 @@ function parseOptions(argv: string[]): { options: Partial<ModelOptions>; sweep: 
       'cdn-latency': { type: 'string' },
       'cdn-rate': { type: 'string' },
       seed: { type: 'string' },
+      engine: { type: 'string', multiple: true },
       sweep: { type: 'string' },
       out: { type: 'string' },
       plot: { type: 'string' },
@@ -134,6 +153,7 @@ function parseOptions(argv: string[]): { options: Partial<ModelOptions>; sweep: 
   [--network loopback|internet] [--uplink-mix fiber:0.2:50mbit,...] [--downlink 50mbit] [--nat-mix open:0.1,cone:0.7,symmetric:0.2]
   [--uplink 1gbit (without a mix)] [--delay ms in a region] [--delay-between ms] [--cdn-latency ms] [--cdn-rate 25mbit]
   [--segment 2] [--stream-kbps 800] [--live-sync 3] [--max-peers 20] [--regions 4] [--segment-memory 12 (segments kept per viewer)] [--sctp-buffer bytes] [--seed 1]
+  [--engine name=value (an SDK engine option, repeatable, e.g. --engine uploadQueueMs=800)]
   [--sweep 30,300,3000] [--plot scale.svg] [--out file.json]
 `);
     process.exit(0);
@@ -169,6 +189,7 @@ function parseOptions(argv: string[]): { options: Partial<ModelOptions>; sweep: 
   if (values['cdn-rate'] !== undefined) picked.cdnBytesPerSecond = parseRate(values['cdn-rate']);
   if (values.downlink !== undefined) picked.downlinkBytesPerSecond = parseRate(values.downlink);
   if (values['nat-mix'] !== undefined) picked.natMix = parseNatMix(values['nat-mix']);
+  if (values.engine !== undefined) picked.engine = parseEngineOptions(values.engine);
   // Flags override the network preset; flags not given leave it alone.
   const options = {
     ...(network === 'internet' ? INTERNET_NETWORK : LOOPBACK_NETWORK),
