@@ -342,7 +342,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   /** Feeds the uplink meter; a new estimate lowers (or frees) the upload budget. */
   private sampleUplink(): void {
     const inFlight = this.ready.reduce((sum, entry) => sum + entry.swarm.uploadsInFlight(), 0);
-    const estimate = this.uplinkMeter.sample({ at: this.options.clock.now(), acknowledged: this.uploadAcknowledged, inFlight });
+    const estimate = this.uplinkMeter.sample({ at: this.options.clock.now(), acknowledged: this.uploadAcknowledged, inFlight, budgetHeld: this.uploadBudget.held });
     if (estimate !== undefined) this.uploadBudget.observeUplink(estimate);
   }
 

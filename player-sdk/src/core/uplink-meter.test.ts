@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UPLINK_BACKLOG_BYTES, UplinkMeter, uplinkRate } from './uplink-meter.js';
+import { UPLINK_BACKLOG_BYTES, UPLINK_MEMORY_MS, UplinkMeter, uplinkRate } from './uplink-meter.js';
 
 const backlog = UPLINK_BACKLOG_BYTES;
 
@@ -18,23 +18,54 @@ describe('uplinkRate', () => {
 });
 
 describe('UplinkMeter', () => {
-  it('rises at once to a faster window and falls slowly after a slower one', () => {
-    const meter = new UplinkMeter();
+  /** Feeds windows of 500 ms with bytes in flight throughout; `held` marks a window the upload budget paced. */
+  function feeder(meter: UplinkMeter) {
     let acknowledged = 0;
-    const window = (at: number, acked: number): number | undefined => {
+    let budgetHeld = 0;
+    return (at: number, acked: number, held = false): number | undefined => {
       acknowledged += acked;
-      return meter.sample({ at, acknowledged, inFlight: backlog });
+      if (held) budgetHeld++;
+      return meter.sample({ at, acknowledged, inFlight: backlog, budgetHeld });
     };
+  }
+
+  it('holds the fastest window of the last ten seconds: slower windows (late acknowledgements) do not pull it down', () => {
+    const meter = new UplinkMeter();
+    const window = feeder(meter);
     expect(window(0, 0)).toBeUndefined();
     expect(meter.rate).toBeUndefined();
     expect(window(500, 50_000)).toBe(100_000);
     expect(window(1000, 100_000)).toBe(200_000);
-    // One slow window (a receiver holding a channel back) moves it a fifth of the way.
-    expect(window(1500, 25_000)).toBe(170_000);
-    expect(meter.rate).toBe(170_000);
-    // A window without bytes in flight leaves it alone.
-    acknowledged += 1_000_000;
-    expect(meter.sample({ at: 2000, acknowledged, inFlight: 0 })).toBeUndefined();
-    expect(meter.rate).toBe(170_000);
+    // Acknowledgements stuck behind a receiver's own uploads: a slow window, and another.
+    expect(window(1500, 25_000)).toBeUndefined();
+    expect(window(2000, 20_000)).toBeUndefined();
+    expect(meter.rate).toBe(200_000);
+    // A window without bytes in flight says nothing.
+    expect(meter.sample({ at: 2500, acknowledged: 10_000_000, inFlight: 0 })).toBeUndefined();
+    expect(meter.rate).toBe(200_000);
+  });
+
+  it('follows a link that got slower once the faster windows are ten seconds old', () => {
+    const meter = new UplinkMeter();
+    const window = feeder(meter);
+    window(0, 0);
+    expect(window(500, 100_000)).toBe(200_000);
+    let estimate: number | undefined;
+    for (let at = 1000; at < 500 + UPLINK_MEMORY_MS; at += 500) estimate = window(at, 40_000) ?? estimate;
+    expect(estimate).toBeUndefined();
+    expect(meter.rate).toBe(200_000);
+    expect(window(500 + UPLINK_MEMORY_MS, 40_000)).toBe(80_000);
+  });
+
+  it('learns only increases from windows its own upload budget paced', () => {
+    const meter = new UplinkMeter();
+    const window = feeder(meter);
+    window(0, 0);
+    expect(window(500, 100_000)).toBe(200_000);
+    // The budget (0.9 of the estimate) held bytes back all along: these windows show the budget's pace.
+    for (let at = 1000; at <= 2000 + UPLINK_MEMORY_MS; at += 500) window(at, 90_000, true);
+    expect(meter.rate).toBe(200_000);
+    // A paced window that was faster all the same proves the link can.
+    expect(window(2500 + UPLINK_MEMORY_MS, 125_000, true)).toBe(250_000);
   });
 });

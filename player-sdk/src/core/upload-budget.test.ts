@@ -10,7 +10,11 @@ describe('UploadBudget', () => {
     expect(budget.rate).toBe(500_000);
     budget.observeUplink(125_000); // a 1 Mbit/s uplink
     expect(budget.rate).toBe(112_500);
-    expect(budget.peerRate).toBe(56_250);
+    // Sends go a quarter above the measurement, so a faster link shows; one peer gets its share of the whole budget.
+    expect(budget.pacingRate).toBe(156_250);
+    expect(budget.peerRate).toBe(156_250);
+    budget.observeUplink(300_000);
+    expect(budget.peerRate).toBe(250_000);
     budget.observeUplink(10_000_000);
     expect(budget.rate).toBe(500_000);
     budget.observeUplink(Number.NaN);
@@ -21,15 +25,27 @@ describe('UploadBudget', () => {
     let now = 0;
     const budget = new UploadBudget(settings, () => now);
     budget.observeSegment(250_000, 2);
-    budget.observeUplink(125_000);
-    // The per-peer bucket bursts 256 kB, then refills at 56.25 kB/s.
+    budget.observeUplink(100_000);
+    // The buckets burst 256 kB, then refill at 125 kB/s (the measured 100 kB/s and a quarter).
     expect(budget.waitMs({}, 0)).toBe(0);
     const peer = {};
     expect(budget.waitMs(peer, 256 * 1024)).toBe(0);
-    const wait = budget.waitMs(peer, 56_250);
+    const wait = budget.waitMs(peer, 125_000);
     expect(wait).toBeGreaterThan(900);
     expect(wait).toBeLessThanOrEqual(1000);
     now += 1000;
-    expect(budget.waitMs(peer, 56_250)).toBe(0);
+    expect(budget.waitMs(peer, 125_000)).toBe(0);
+  });
+
+  it('counts the times it held bytes back, for the uplink meter to leave those windows out', () => {
+    const budget = new UploadBudget(settings, () => 0);
+    budget.observeSegment(250_000, 2);
+    budget.observeUplink(100_000);
+    const peer = {};
+    expect(budget.waitMs(peer, 256 * 1024)).toBe(0);
+    expect(budget.held).toBe(0);
+    expect(budget.waitMs(peer, 50_000)).toBeGreaterThan(0);
+    expect(budget.waitMs(peer, 50_000)).toBeGreaterThan(0);
+    expect(budget.held).toBe(2);
   });
 });

@@ -16,6 +16,12 @@ const BURST_SECONDS = 2;
 const MIN_BURST_BYTES = 256 * 1024;
 /** Of a measured uplink, the share uploads may plan on: the player's own requests and acknowledgements need the rest. */
 const UPLINK_SHARE = 0.9;
+/**
+ * Sends are paced at this multiple of the measured uplink, above it: only bytes offered faster than the
+ * estimate can show that the link carries more (the meter learns nothing from windows the budget paced). The
+ * acknowledged window per upload, not the pacing, keeps a slow link from filling with bytes.
+ */
+const UPLINK_PROBE = 1.25;
 
 /**
  * What this viewer uploads, bounded by default: in total at most `uploadBitrateMultiple` times the bitrate
@@ -24,6 +30,7 @@ const UPLINK_SHARE = 0.9;
  */
 export class UploadBudget {
   private bitrate: number | undefined;
+  private timesHeld = 0;
   /** What the uplink was measured to carry (UplinkMeter), bytes per second. */
   private uplink: number | undefined;
   private readonly total: TokenBucket;
@@ -33,20 +40,32 @@ export class UploadBudget {
     private readonly settings: UploadBudgetSettings,
     private readonly now: () => number,
   ) {
-    this.total = new TokenBucket(this.rate, this.burstOf(this.rate), now);
+    this.total = new TokenBucket(this.pacingRate, this.burstOf(this.pacingRate), now);
   }
 
-  /** Bytes per second all peers together may draw now. */
+  /** The budget before any uplink measurement: the bitrate multiple, under the hard cap. */
+  private get full(): number {
+    return Math.min(this.settings.uploadRateLimit, this.settings.uploadBitrateMultiple * (this.bitrate ?? ASSUMED_BITRATE));
+  }
+
+  /** Bytes per second of uploads to plan on (admission of requests): within the budget and the measured uplink. */
   get rate(): number {
-    const budget = Math.min(this.settings.uploadRateLimit, this.settings.uploadBitrateMultiple * (this.bitrate ?? ASSUMED_BITRATE));
     // Never promise peers more than the uplink carries: requests admitted beyond it finish late (the
     // requester gives up and fetches over HTTP), and the backlog delays this player's own requests too.
-    return this.uplink === undefined ? budget : Math.min(budget, this.uplink * UPLINK_SHARE);
+    return this.uplink === undefined ? this.full : Math.min(this.full, this.uplink * UPLINK_SHARE);
   }
 
-  /** Bytes per second one peer may draw now. */
+  /** Bytes per second all peers together may draw now: the budget, a little above the measured uplink. */
+  get pacingRate(): number {
+    return this.uplink === undefined ? this.full : Math.min(this.full, this.uplink * UPLINK_PROBE);
+  }
+
+  /**
+   * Bytes per second one peer may draw now: its share of the whole budget, so one peer cannot take it all,
+   * but not of a measured uplink, or one upload alone could never show the link is faster than measured.
+   */
   get peerRate(): number {
-    return this.rate * this.settings.peerUploadShare;
+    return Math.min(this.pacingRate, this.full * this.settings.peerUploadShare);
   }
 
   private burstOf(rate: number): number {
@@ -58,14 +77,14 @@ export class UploadBudget {
     if (!(durationSeconds > 0) || bytes <= 0) return;
     const rate = bytes / durationSeconds;
     this.bitrate = this.bitrate === undefined ? rate : this.bitrate * 0.8 + rate * 0.2;
-    this.total.configure(this.rate, this.burstOf(this.rate));
+    this.total.configure(this.pacingRate, this.burstOf(this.pacingRate));
   }
 
   /** The uplink was measured to sustain `bytesPerSecond`. */
   observeUplink(bytesPerSecond: number): void {
     if (!(bytesPerSecond > 0)) return;
     this.uplink = bytesPerSecond;
-    this.total.configure(this.rate, this.burstOf(this.rate));
+    this.total.configure(this.pacingRate, this.burstOf(this.pacingRate));
   }
 
   private bucketOf(peer: object): TokenBucket {
@@ -77,11 +96,19 @@ export class UploadBudget {
     return bucket;
   }
 
+  /** Times `waitMs` held bytes back (a count that only grows): the uplink meter ignores what the budget paced. */
+  get held(): number {
+    return this.timesHeld;
+  }
+
   /** Milliseconds before `bytes` may go to `peer`; 0 means now, and they were taken from both budgets. */
   waitMs(peer: object, bytes: number): number {
     const own = this.bucketOf(peer);
     const wait = Math.max(this.total.waitMs(bytes), own.waitMs(bytes));
-    if (wait > 0) return wait;
+    if (wait > 0) {
+      this.timesHeld++;
+      return wait;
+    }
     this.total.tryTake(bytes);
     own.tryTake(bytes);
     return 0;
