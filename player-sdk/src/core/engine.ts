@@ -22,6 +22,8 @@ import { UplinkMeter } from './uplink-meter.js';
 
 /** How often the uplink meter looks at what peers acknowledged. */
 const UPLINK_SAMPLE_MS = 500;
+/** Of the uplink meter's windows, one in this many paces uploads above the measured uplink (a probe). */
+const UPLINK_PROBE_EVERY = 4;
 
 /** Peer ids refused for good (oldest forgotten first past this many). */
 const MAX_BANNED_PEERS = 4096;
@@ -140,6 +142,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   private startupMs: number | undefined;
   private destroyed = false;
   private readonly uplinkMeter = new UplinkMeter();
+  private uplinkSamples = 0;
   private uplinkTimer: TimerHandle | undefined;
   /** Upload bytes peers acknowledged since the start (what the uplink meter measures). */
   private uploadAcknowledged = 0;
@@ -344,6 +347,8 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     const inFlight = this.ready.reduce((sum, entry) => sum + entry.swarm.uploadsInFlight(), 0);
     const estimate = this.uplinkMeter.sample({ at: this.options.clock.now(), acknowledged: this.uploadAcknowledged, inFlight, budgetHeld: this.uploadBudget.held });
     if (estimate !== undefined) this.uploadBudget.observeUplink(estimate);
+    // One window in every few paces sends above the estimate, so a faster link can show itself.
+    this.uploadBudget.probe(++this.uplinkSamples % UPLINK_PROBE_EVERY === 0);
   }
 
   private announceAll(): void {

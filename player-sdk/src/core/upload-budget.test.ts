@@ -10,9 +10,14 @@ describe('UploadBudget', () => {
     expect(budget.rate).toBe(500_000);
     budget.observeUplink(125_000); // a 1 Mbit/s uplink
     expect(budget.rate).toBe(112_500);
-    // Sends go a quarter above the measurement, so a faster link shows; one peer gets its share of the whole budget.
+    // Sends go below the measurement, a quarter above it while probing; one peer may take it all, up to its
+    // share of the whole budget.
+    expect(budget.pacingRate).toBe(112_500);
+    expect(budget.peerRate).toBe(112_500);
+    budget.probe(true);
     expect(budget.pacingRate).toBe(156_250);
     expect(budget.peerRate).toBe(156_250);
+    budget.probe(false);
     budget.observeUplink(300_000);
     expect(budget.peerRate).toBe(250_000);
     budget.observeUplink(10_000_000);
@@ -26,7 +31,8 @@ describe('UploadBudget', () => {
     const budget = new UploadBudget(settings, () => now);
     budget.observeSegment(250_000, 2);
     budget.observeUplink(100_000);
-    // The buckets burst 256 kB, then refill at 125 kB/s (the measured 100 kB/s and a quarter).
+    budget.probe(true);
+    // The buckets burst 256 kB, then refill at 125 kB/s (probing: the measured 100 kB/s and a quarter).
     expect(budget.waitMs({}, 0)).toBe(0);
     const peer = {};
     expect(budget.waitMs(peer, 256 * 1024)).toBe(0);

@@ -17,9 +17,10 @@ const MIN_BURST_BYTES = 256 * 1024;
 /** Of a measured uplink, the share uploads may plan on: the player's own requests and acknowledgements need the rest. */
 const UPLINK_SHARE = 0.9;
 /**
- * Sends are paced at this multiple of the measured uplink, above it: only bytes offered faster than the
- * estimate can show that the link carries more (the meter learns nothing from windows the budget paced). The
- * acknowledged window per upload, not the pacing, keeps a slow link from filling with bytes.
+ * While probing, sends are paced at this multiple of the measured uplink: only bytes offered faster than the
+ * estimate can show that the link carries more (the meter learns nothing from windows the budget paced).
+ * Not always: a home router's queue filled by our uploads delays everything else leaving the home, the
+ * player's own HTTP requests and TCP acknowledgements included, and its HTTP fallback comes late.
  */
 const UPLINK_PROBE = 1.25;
 
@@ -31,6 +32,7 @@ const UPLINK_PROBE = 1.25;
 export class UploadBudget {
   private bitrate: number | undefined;
   private timesHeld = 0;
+  private probing = false;
   /** What the uplink was measured to carry (UplinkMeter), bytes per second. */
   private uplink: number | undefined;
   private readonly total: TokenBucket;
@@ -55,9 +57,16 @@ export class UploadBudget {
     return this.uplink === undefined ? this.full : Math.min(this.full, this.uplink * UPLINK_SHARE);
   }
 
-  /** Bytes per second all peers together may draw now: the budget, a little above the measured uplink. */
+  /** Bytes per second all peers together may draw now: the budget, below the measured uplink unless probing. */
   get pacingRate(): number {
-    return this.uplink === undefined ? this.full : Math.min(this.full, this.uplink * UPLINK_PROBE);
+    return this.uplink === undefined ? this.full : Math.min(this.full, this.uplink * (this.probing ? UPLINK_PROBE : UPLINK_SHARE));
+  }
+
+  /** Paces sends above the measured uplink (true) or below it (false), for the uplink meter's next window. */
+  probe(on: boolean): void {
+    if (on === this.probing) return;
+    this.probing = on;
+    this.total.configure(this.pacingRate, this.burstOf(this.pacingRate));
   }
 
   /**
