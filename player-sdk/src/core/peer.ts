@@ -63,7 +63,7 @@ interface Download {
  * a slow uplink queues seconds of data, a cancel comes too late, and the player's own requests wait behind
  * it. 64 KiB keeps 0.5 s in flight on a 1 Mbit/s uplink and allows 640 kB/s per transfer at 100 ms RTT.
  */
-export const SEND_WINDOW_BYTES = 64 * 1024;
+export const SEND_WINDOW_BYTES = 32 * 1024;
 
 interface Upload {
   readonly buffer: SegmentBuffer;
