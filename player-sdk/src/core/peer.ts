@@ -61,7 +61,9 @@ interface Download {
  * Bytes of one upload in flight beyond what the receiver acknowledged. The WebRTC stack takes far more into
  * its own send buffer than `bufferedAmount` shows (a MiB per channel in node-datachannel): without a window,
  * a slow uplink queues seconds of data, a cancel comes too late, and the player's own requests wait behind
- * it. 64 KiB keeps 0.5 s in flight on a 1 Mbit/s uplink and allows 640 kB/s per transfer at 100 ms RTT.
+ * it. What is in flight when the receiver cancels arrives for nothing, so the window is small: 32 KiB is
+ * 0.26 s on a 1 Mbit/s uplink and allows 320 kB/s per transfer at 100 ms RTT (64 KiB wasted a tenth of a
+ * 2 Mbit/s home's upload on cancelled transfers in the network lab).
  */
 export const SEND_WINDOW_BYTES = 32 * 1024;
 
