@@ -72,7 +72,11 @@ describe('swarm model, end to end (real SDK core, virtual time)', () => {
   });
 
   it('takes engine options as name=value and refuses what the engine has no such option for', () => {
-    expect(parseEngineOptions(['uploadQueueMs=800', 'requireIntegrity=false'])).toEqual({ uploadQueueMs: 800, requireIntegrity: false });
+    expect(parseEngineOptions(['uploadQueueMs=800', 'requireIntegrity=false', 'uploadRateLimit=Infinity'])).toEqual({
+      uploadQueueMs: 800,
+      requireIntegrity: false,
+      uploadRateLimit: Infinity,
+    });
     expect(() => parseEngineOptions(['uploadQueueMS=800'])).toThrow(/not a numeric or true\/false engine option/);
     expect(() => parseEngineOptions(['trackerUrl=ws://x'])).toThrow(/not a numeric/);
     expect(() => parseEngineOptions(['uploadQueueMs=fast'])).toThrow(/takes a number/);
