@@ -66,7 +66,7 @@ export class UploadBudget {
   probe(on: boolean): void {
     if (on === this.probing) return;
     this.probing = on;
-    this.total.configure(this.pacingRate, this.burstOf(this.pacingRate));
+    this.repace();
   }
 
   /**
@@ -75,6 +75,11 @@ export class UploadBudget {
    */
   get peerRate(): number {
     return Math.min(this.pacingRate, this.full * this.settings.peerUploadShare);
+  }
+
+  /** Sets the total bucket to the pacing rate of now (budget, measured uplink, probing). */
+  private repace(): void {
+    this.total.configure(this.pacingRate, this.burstOf(this.pacingRate));
   }
 
   private burstOf(rate: number): number {
@@ -86,14 +91,14 @@ export class UploadBudget {
     if (!(durationSeconds > 0) || bytes <= 0) return;
     const rate = bytes / durationSeconds;
     this.bitrate = this.bitrate === undefined ? rate : this.bitrate * 0.8 + rate * 0.2;
-    this.total.configure(this.pacingRate, this.burstOf(this.pacingRate));
+    this.repace();
   }
 
   /** The uplink was measured to sustain `bytesPerSecond`. */
   observeUplink(bytesPerSecond: number): void {
     if (!(bytesPerSecond > 0)) return;
     this.uplink = bytesPerSecond;
-    this.total.configure(this.pacingRate, this.burstOf(this.pacingRate));
+    this.repace();
   }
 
   private bucketOf(peer: object): TokenBucket {
