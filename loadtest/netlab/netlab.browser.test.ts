@@ -11,8 +11,10 @@ describe('network lab, Chromium viewers', () => {
   it('connects two pages behind home NATs and shares segments', async () => {
     const result = await runNetlab({ ...DEFAULT_NETLAB_OPTIONS, homes: 2, nat: 'eim', uplink: '10mbit', downlink: '20mbit', seconds: 35, baseline: false, viewer: 'chromium' });
     console.log(formatNetlab(result));
-    for (const { result: page } of result.p2p.homes) {
+    for (const [index, { result: page }] of result.p2p.homes.entries()) {
       const tab = page as typeof page & { currentTime: number; log: string };
+      // The page's own log (peers connected and disconnected, with reasons): what a failure is read from.
+      console.log(`page ${index + 1} log:\n${tab.log}`);
       expect(tab.log).not.toContain('fatal');
       expect(tab.currentTime).toBeGreaterThan(10);
       expect(page.stats.peers).toBe(1);

@@ -16,6 +16,14 @@ export const MAX_IMPLAUSIBLE_REQUESTS = 64;
 const MAX_BUSY_MS = 5_000;
 /** Segments remembered per peer as sent in full, to refuse sending them twice. */
 const SERVED_MEMORY = 256;
+/**
+ * Longest wait for the peer's hello once our channel is open. Both ends greet as soon as their channel
+ * opens, which is within a round trip of each other, so a silent peer is one whose end was closed: after
+ * crossed offers one side refuses the connection the other kept, and if that close is lost on the way
+ * (a dropped SCTP abort), only ICE consent (about 30 s in Chromium) would end it. Meanwhile the open
+ * channel holds the peer's slot and every new connection to that peer is refused as a duplicate.
+ */
+export const HELLO_TIMEOUT_MS = 5_000;
 
 /** What a peer needs from its swarm to serve requests. */
 export interface PeerHost {
@@ -92,6 +100,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
   implausibleRequests = 0;
   private nextRequest = 1;
   private helloReceived = false;
+  private helloTimer: TimerHandle | undefined;
   /** The peer has told us what it holds (its first have list arrived). */
   introduced = false;
   private closed = false;
@@ -124,6 +133,8 @@ export class Peer extends TypedEmitter<PeerEvents> {
       for (const [request, upload] of this.uploads) this.pump(request, upload);
     });
     channel.send({ type: 'hello', version: PEER_PROTOCOL_VERSION, swarm: host.swarmId });
+    // Not a protocol fault (no ban): the peer may well come back over a connection both ends keep.
+    this.helloTimer = host.clock.setTimeout(() => this.close('no hello'), HELLO_TIMEOUT_MS);
   }
 
   get ready(): boolean {
@@ -198,6 +209,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
         return;
       }
       this.helloReceived = true;
+      this.host.clock.clearTimeout(this.helloTimer);
       this.emit('ready');
       return;
     }
@@ -385,6 +397,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
   private shutdown(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.host.clock.clearTimeout(this.helloTimer);
     for (const request of [...this.uploads.keys()]) this.stopUpload(request);
     for (const download of this.downloads.values()) {
       download.reject(new ShoalError('SHOAL_ERR_PEER_GONE', `peer ${this.id} left: ${reason}`));

@@ -1,0 +1,101 @@
+import { encodePeerMessage, PEER_PROTOCOL_VERSION } from '@shoal/protocol';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { systemClock } from './clock.js';
+import { HELLO_TIMEOUT_MS, Peer, type PeerHost } from './peer.js';
+import { PeerChannel } from './peer-channel.js';
+
+const SWARM = 'ab'.repeat(20);
+
+/** The RTCDataChannel members PeerChannel uses; an open channel whose remote end says what the test makes it say. */
+class OpenChannel {
+  readyState: RTCDataChannelState = 'open';
+  binaryType = 'arraybuffer';
+  bufferedAmount = 0;
+  bufferedAmountLowThreshold = 0;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onclose: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  onbufferedamountlow: (() => void) | null = null;
+  readonly sent: Uint8Array[] = [];
+  send(frame: Uint8Array): void {
+    this.sent.push(frame);
+  }
+  close(): void {
+    if (this.readyState === 'closed') return;
+    this.readyState = 'closed';
+    this.onclose?.();
+  }
+  /** A frame from the remote peer. */
+  deliver(frame: Uint8Array): void {
+    this.onmessage?.({ data: frame.slice().buffer });
+  }
+}
+
+function host(): PeerHost {
+  return {
+    swarmId: SWARM,
+    segmentFor: () => undefined,
+    mayUpload: () => true,
+    uploadWaitMs: () => 0,
+    admitUpload: () => 0,
+    onUploaded: () => undefined,
+    onAcknowledged: () => undefined,
+    onDiscarded: () => undefined,
+    clock: systemClock,
+  };
+}
+
+function connect(): { peer: Peer; channel: OpenChannel; closes: string[] } {
+  const channel = new OpenChannel();
+  const peer = new Peer('-SH0001-remote000001', new PeerChannel(channel as unknown as RTCDataChannel), host());
+  const closes: string[] = [];
+  peer.on('close', (reason) => closes.push(reason));
+  return { peer, channel, closes };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('the hello', () => {
+  it('closes a channel whose peer never says hello, without calling it a protocol fault', () => {
+    const { peer, channel, closes } = connect();
+    expect(channel.sent).toHaveLength(1); // our own hello went out at once
+    vi.advanceTimersByTime(HELLO_TIMEOUT_MS - 1);
+    expect(closes).toEqual([]);
+    expect(channel.readyState).toBe('open');
+    vi.advanceTimersByTime(1);
+    expect(closes).toEqual(['no hello']);
+    expect(channel.readyState).toBe('closed');
+    expect(peer.ready).toBe(false);
+  });
+
+  it('keeps a peer that greets in time, however long it stays quiet afterwards', () => {
+    const { peer, channel, closes } = connect();
+    vi.advanceTimersByTime(HELLO_TIMEOUT_MS - 100);
+    channel.deliver(encodePeerMessage({ type: 'hello', version: PEER_PROTOCOL_VERSION, swarm: SWARM }));
+    expect(peer.ready).toBe(true);
+    vi.advanceTimersByTime(10 * HELLO_TIMEOUT_MS);
+    expect(closes).toEqual([]);
+    expect(channel.readyState).toBe('open');
+  });
+
+  it('sets no timer that outlives a peer closed before its hello', () => {
+    const { peer, closes } = connect();
+    expect(vi.getTimerCount()).toBe(1);
+    peer.close('swarm destroyed');
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(HELLO_TIMEOUT_MS);
+    expect(closes).toEqual(['swarm destroyed']);
+  });
+
+  it('still closes a peer whose first message is not a hello as a protocol fault', () => {
+    const { channel, closes } = connect();
+    channel.deliver(encodePeerMessage({ type: 'have', entries: [] }));
+    expect(closes).toEqual(['protocol: bad hello']);
+  });
+});
