@@ -6,6 +6,7 @@ const at = (path: string): string => fileURLToPath(new URL(path, import.meta.url
 // Tests import workspace packages from source, so `vitest run` needs no build step.
 const alias = {
   '@shoal/protocol': at('./protocol/src/index.ts'),
+  '@shoal/http-object': at('./http-object/src/index.ts'),
   '@shoal/origin': at('./origin/src/index.ts'),
   '@shoal/edge': at('./edge/src/index.ts'),
   '@shoal/player-sdk': at('./player-sdk/src/index.ts'),
@@ -15,7 +16,7 @@ export default defineConfig({
   resolve: { alias },
   test: {
     globalSetup: [at('./scripts/vitest-build.ts')],
-    projects: ['protocol', 'origin', 'edge', 'player-sdk', 'loadtest'].map((name) => ({
+    projects: ['protocol', 'http-object', 'origin', 'edge', 'player-sdk', 'loadtest'].map((name) => ({
       resolve: { alias },
       test: {
         name,

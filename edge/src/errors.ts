@@ -1,3 +1,4 @@
+import { CodedError } from '@shoal/http-object';
 import { TRACKER_CLOSE_CODES, TRACKER_PARSE_ERRORS, type TrackerParseErrorReason } from '@shoal/protocol';
 
 /** Every HTTP error the edge answers with, each with its status. Bodies are `{ error: { code, message } }`. */
@@ -7,21 +8,50 @@ export const EDGE_ERRORS = {
   SHOAL_ERR_ORIGIN_NOT_ALLOWED: 403,
   SHOAL_ERR_SERVER_FULL: 503,
   SHOAL_ERR_INTERNAL: 500,
+  /** A stats report over the size limit. */
+  SHOAL_ERR_TOO_LARGE: 413,
+  /** A stats report that is not JSON or not a valid report. */
+  SHOAL_ERR_BAD_REPORT: 400,
+  /** Stats reports above a session's or an address's rate. */
+  SHOAL_ERR_RATE_LIMITED: 429,
+  /** The cache's origin is unreachable or failing (or the cache failed). */
+  SHOAL_ERR_BAD_GATEWAY: 502,
+  /** The cache's origin did not answer in time. */
+  SHOAL_ERR_ORIGIN_TIMEOUT: 504,
 } as const;
 
 export type EdgeErrorCode = keyof typeof EDGE_ERRORS;
 
-export class EdgeError extends Error {
-  readonly code: EdgeErrorCode;
-  readonly status: number;
-
+export class EdgeError extends CodedError<EdgeErrorCode> {
   constructor(code: EdgeErrorCode, message: string) {
-    super(message);
+    super(code, EDGE_ERRORS[code], message);
     this.name = 'EdgeError';
-    this.code = code;
-    this.status = EDGE_ERRORS[code];
   }
 }
+
+/** Every code the tracker answers a WebSocket violation with (a `failure reason`, a close, or a refused handshake). */
+export const TRACKER_ERROR_CODES = [
+  'SHOAL_ERR_BAD_MESSAGE',
+  'SHOAL_ERR_TOO_MANY_OFFERS',
+  'SHOAL_ERR_RATE_LIMITED',
+  'SHOAL_ERR_TOO_MANY_SWARMS',
+  'SHOAL_ERR_PEER_ID_TAKEN',
+  'SHOAL_ERR_UNEXPECTED_ANSWER',
+  'SHOAL_ERR_BINARY_FRAME',
+  'SHOAL_ERR_FRAME_TOO_LARGE',
+  'SHOAL_ERR_BAD_UTF8',
+  'SHOAL_ERR_WEBSOCKET_PROTOCOL',
+  'SHOAL_ERR_IDLE_TIMEOUT',
+  'SHOAL_ERR_PONG_TIMEOUT',
+  'SHOAL_ERR_SLOW_CONSUMER',
+  'SHOAL_ERR_INTERNAL',
+  'SHOAL_ERR_ORIGIN_NOT_ALLOWED',
+  'SHOAL_ERR_SERVER_FULL',
+  /** The close reason of every connection when the edge shuts down (close code GOING_AWAY). */
+  'SHOAL_ERR_SHUTTING_DOWN',
+] as const;
+
+export type TrackerErrorCode = (typeof TRACKER_ERROR_CODES)[number];
 
 /**
  * How the tracker answers each violation:
@@ -31,9 +61,9 @@ export class EdgeError extends Error {
  * Every one counts once in `shoal_tracker_rejected_total{reason}` and touches no other connection.
  */
 export type TrackerRejection =
-  | { readonly code: string; readonly response: 'failure'; readonly message: string }
-  | { readonly code: string; readonly response: 'close'; readonly closeCode: number; readonly message: string }
-  | { readonly code: string; readonly response: 'http'; readonly status: number; readonly message: string };
+  | { readonly code: TrackerErrorCode; readonly response: 'failure'; readonly message: string }
+  | { readonly code: TrackerErrorCode; readonly response: 'close'; readonly closeCode: number; readonly message: string }
+  | { readonly code: TrackerErrorCode; readonly response: 'http'; readonly status: number; readonly message: string };
 
 const parseRejections = Object.fromEntries(
   Object.entries(TRACKER_PARSE_ERRORS).map(([reason, message]) => [

@@ -1,7 +1,7 @@
 export { createEdge, type Edge, type CreateEdgeDeps } from './app.js';
 export { startEdgeServer, type EdgeServer } from './server.js';
 export { DEFAULT_EDGE_OPTIONS, resolveEdgeOptions, type EdgeOptions } from './options.js';
-export { EDGE_ERRORS, EdgeError, TRACKER_REJECTIONS, TRACKER_REJECT_REASONS, type EdgeErrorCode, type TrackerRejectReason } from './errors.js';
+export { EDGE_ERRORS, EdgeError, TRACKER_ERROR_CODES, TRACKER_REJECTIONS, TRACKER_REJECT_REASONS, type EdgeErrorCode, type TrackerErrorCode, type TrackerRejectReason } from './errors.js';
 export { Tracker, type TrackerDeps } from './tracker/tracker.js';
 export { rankCandidates, closeness, CLOSENESS, type PeerProfile, type Closeness } from './tracker/ranking.js';
 export { networkKey, clientAddress } from './tracker/client-address.js';

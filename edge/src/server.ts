@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '@shoal/http-object';
 import type { Edge } from './app.js';
 
 export interface EdgeServer {
@@ -24,22 +24,13 @@ export async function startEdgeServer(edge: Edge, port: number, host = '127.0.0.
   server.keepAliveTimeout = KEEP_ALIVE_MS;
   server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   server.on('upgrade', edge.handleUpgrade);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const reachable = shownHost === '0.0.0.0' || shownHost === '[::]' ? '127.0.0.1' : shownHost;
+  const url = await listen(server, port, host);
   const trackerPath = edge.options.trackerPaths.includes('/announce') ? '/announce' : edge.options.trackerPaths[0]!;
   let closing: Promise<void> | undefined;
   return {
     server,
-    url: `http://${reachable}:${address.port}`,
-    trackerUrl: `ws://${reachable}:${address.port}${trackerPath}`,
+    url,
+    trackerUrl: `ws${url.slice('http'.length)}${trackerPath}`,
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

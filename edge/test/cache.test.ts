@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createOrigin, startOriginServer, type OriginServer } from '@shoal/origin';
+import { startTestOrigin, type OriginServer } from '../../test-support/shoal-origin.js';
 import { EdgeCache, type EdgeCacheOptions } from '../src/cache/edge-cache.js';
 
 /** The edge cache in front of a real Shoal origin (and, for failure modes, small misbehaving origins). */
@@ -43,8 +43,7 @@ async function realOrigin(): Promise<{ origin: OriginServer; files: Map<string, 
     lines.push('#EXTINF:2.0,', `seg${i}.ts`);
   }
   await writeFile(join(dir, 'vod', 'index.m3u8'), lines.join('\n') + '\n#EXT-X-ENDLIST\n');
-  const app = await createOrigin({ storeDir: join(dir, 'store'), vod: [{ name: 'film', dir: join(dir, 'vod') }] }, { logger: silent });
-  const origin = await startOriginServer(app, 0, '127.0.0.1');
+  const origin = await startTestOrigin({ storeDir: join(dir, 'store'), vod: [{ name: 'film', dir: join(dir, 'vod') }] });
   cleanups.push(() => origin.close());
   return { origin, files, dir };
 }

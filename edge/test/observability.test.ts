@@ -8,10 +8,10 @@ import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createOrigin, resolveFfmpegPath, startDemoEncoder, startOriginServer, type DemoEncoder, type OriginServer } from '@shoal/origin';
 import type { EngineOptions } from '@shoal/player-sdk';
 import { SimulatedViewer } from '../../loadtest/swarm/simulated-viewer.js';
 import { freePort } from '../../test-support/free-port.js';
+import { startTestDemoEncoder, startTestOrigin, type DemoEncoder, type OriginServer } from '../../test-support/shoal-origin.js';
 import { createEdge, startEdgeServer, type EdgeServer } from '../src/index.js';
 
 /**
@@ -31,9 +31,8 @@ let edge: EdgeServer;
 
 beforeAll(async () => {
   store = await mkdtemp(join(tmpdir(), 'shoal-observability-'));
-  const originApp = await createOrigin({ storeDir: store, ingestToken: TOKEN }, { logger: pino({ level: 'silent' }) });
-  origin = await startOriginServer(originApp, 0, '127.0.0.1');
-  encoder = startDemoEncoder({ ffmpegPath: resolveFfmpegPath(), originUrl: origin.url, ingestToken: TOKEN, ladder: [{ width: 426, height: 240, videoKbps: 400 }] });
+  origin = await startTestOrigin({ storeDir: store, ingestToken: TOKEN });
+  encoder = startTestDemoEncoder(origin.url, TOKEN, [{ width: 426, height: 240, videoKbps: 400 }]);
   // Every viewer here reports from 127.0.0.1: give that one address the report rate of many.
   edge = await startEdgeServer(
     await createEdge({ originUrl: origin.url, statsReportsPerSecond: 100, statsReportsBurst: 200 }, { logger: pino({ level: 'silent' }) }),

@@ -1,13 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import pino, { type Logger } from 'pino';
+import { fileTypeOf, sendError, serveObject, type PublishedObject } from '@shoal/http-object';
 import { isOriginError, OriginError } from './errors.js';
 import { cors } from './http/cors.js';
 import { limitedBody, readLimitedBody } from './http/limited-body.js';
-import { fileTypeOf } from './http/media-types.js';
 import { storedObject } from './http/published.js';
 import { parseSafePath } from './http/request-path.js';
-import { serveObject, type PublishedObject } from './http/serve-object.js';
 import { LiveRegistry } from './live/live-registry.js';
 import { createOriginMetrics, type OriginMetrics, type RequestKind } from './metrics.js';
 import { resolveOriginOptions, type OriginOptions } from './options.js';
@@ -223,13 +222,8 @@ export async function createOrigin(options: Partial<OriginOptions> = {}, deps: C
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const known = isOriginError(error) ? error : new OriginError('SHOAL_ERR_INTERNAL', 'internal error');
     if (!isOriginError(error)) log.error({ err: error, url: req.url }, 'request failed');
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
     // After refusing a body we did not read, close the connection rather than drain an unbounded upload.
-    if (known.code === 'SHOAL_ERR_TOO_LARGE') res.setHeader('Connection', 'close');
-    res.status(known.status).json({ error: { code: known.code, message: known.message } });
+    sendError(res, known, known.code === 'SHOAL_ERR_TOO_LARGE' ? { Connection: 'close' } : {});
   });
 
   return {

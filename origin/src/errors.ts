@@ -1,3 +1,5 @@
+import { CodedError } from '@shoal/http-object';
+
 /** Every error the origin answers with, each with its HTTP status. Clients get `{ error: { code, message } }`. */
 export const ORIGIN_ERRORS = {
   SHOAL_ERR_BAD_PATH: 400,
@@ -16,15 +18,10 @@ export const ORIGIN_ERRORS = {
 
 export type OriginErrorCode = keyof typeof ORIGIN_ERRORS;
 
-export class OriginError extends Error {
-  readonly code: OriginErrorCode;
-  readonly status: number;
-
+export class OriginError extends CodedError<OriginErrorCode> {
   constructor(code: OriginErrorCode, message: string) {
-    super(message);
+    super(code, ORIGIN_ERRORS[code], message);
     this.name = 'OriginError';
-    this.code = code;
-    this.status = ORIGIN_ERRORS[code];
   }
 }
 

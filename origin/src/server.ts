@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '@shoal/http-object';
 import type { Origin } from './app.js';
 
 export interface OriginServer {
@@ -15,19 +15,11 @@ export async function startOriginServer(origin: Origin, port: number, host = '12
   const server = createServer(origin.app);
   // Encoders keep ingest connections open between segments; outlive their idle gaps.
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = await listen(server, port, host);
   let closing: Promise<void> | undefined;
   return {
     server,
-    url: `http://${shownHost === '0.0.0.0' || shownHost === '[::]' ? '127.0.0.1' : shownHost}:${address.port}`,
+    url,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

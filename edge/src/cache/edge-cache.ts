@@ -3,12 +3,24 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { serveObject, type PublishedObject } from '@shoal/origin';
+import {
+  answerPreflight,
+  CorsAllowList,
+  OBJECT_EXPOSED_HEADERS,
+  OBJECT_METHODS,
+  OBJECT_REQUEST_HEADERS,
+  sendError,
+  serveObject,
+  writeCorsHeaders,
+  type PublishedObject,
+} from '@shoal/http-object';
+import { EdgeError } from '../errors.js';
 import type { EdgeModule } from '../http/module.js';
 import { hasFreshness, parseCacheControl, type CachePolicy } from './cache-control.js';
 import { Inflight } from './inflight.js';
 import { OriginClient, type OriginFailure } from './origin-client.js';
 import { fetchFromHost } from './host-fetch.js';
+import { passHeaders, streamThrough } from './pass-through.js';
 import { DIGEST_RESULTS, SegmentDigests } from './segment-digests.js';
 
 export interface EdgeCacheOptions {
@@ -56,21 +68,7 @@ interface Entry {
   policy: CachePolicy;
 }
 
-// Hop-by-hop headers, and CORS headers the origin computed for a request that was not the player's.
-const NOT_PASSED = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'access-control-allow-origin',
-  'access-control-expose-headers',
-  'vary',
-]);
-const EXPOSED_HEADERS = 'Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified, Cache-Control, Age';
+const EXPOSED_HEADERS = `${OBJECT_EXPOSED_HEADERS}, Age`;
 
 /** Stream names seen in playlists the edge served, for the stats' cardinality guard. */
 export type PlaylistObserver = (path: string) => void;
@@ -91,6 +89,7 @@ export class EdgeCache implements EdgeModule {
   private readonly egressBytes: Counter;
   private readonly digests: SegmentDigests | undefined;
   private readonly hostFetches = new Set<AbortController>();
+  private readonly cors: CorsAllowList;
 
   constructor(
     private readonly options: EdgeCacheOptions,
@@ -99,6 +98,7 @@ export class EdgeCache implements EdgeModule {
     private readonly onPlaylist: PlaylistObserver = () => undefined,
   ) {
     this.origin = new OriginClient(new URL(options.originUrl), options.originTimeoutMs);
+    this.cors = new CorsAllowList(options.corsOrigins);
     this.entries = new LRUCache<string, Entry>({ maxSize: Math.max(1, options.cacheBytes), sizeCalculation: (entry) => Math.max(1, entry.body.length) });
     this.requests = new Counter({
       name: 'shoal_edge_cache_requests_total',
@@ -146,37 +146,22 @@ export class EdgeCache implements EdgeModule {
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
     const url = req.url ?? '/';
     if (!this.options.pathPrefixes.some((prefix) => url.startsWith(prefix))) return false;
-    this.cors(req, res);
+    // CORS for the player's page: the edge answers for itself, whatever the origin said to the edge.
+    writeCorsHeaders(req, res, this.cors, EXPOSED_HEADERS);
     if (req.method === 'OPTIONS') {
-      res.writeHead(204, {
-        'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
-        'Access-Control-Allow-Headers': 'Range, If-None-Match, If-Modified-Since, If-Range',
-        'Access-Control-Max-Age': '600',
-      });
-      res.end();
+      answerPreflight(res, OBJECT_METHODS, OBJECT_REQUEST_HEADERS);
       return true;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 'SHOAL_ERR_METHOD_NOT_ALLOWED', message: 'the edge cache serves GET and HEAD' } }));
+      res.setHeader('Allow', 'GET, HEAD');
+      sendError(res, new EdgeError('SHOAL_ERR_METHOD_NOT_ALLOWED', 'the edge cache serves GET and HEAD'));
       return true;
     }
     this.serve(req, res, url).catch((error: unknown) => {
       this.log.error({ err: error, url }, 'edge cache request failed');
-      if (!res.headersSent) this.fail(res, 502, 'SHOAL_ERR_BAD_GATEWAY', 'edge cache failure');
-      else res.destroy();
+      sendError(res, new EdgeError('SHOAL_ERR_BAD_GATEWAY', 'edge cache failure'));
     });
     return true;
-  }
-
-  /** CORS for the player's page: the edge answers for itself, whatever the origin said to the edge. */
-  private cors(req: IncomingMessage, res: ServerResponse): void {
-    const origin = req.headers.origin;
-    const any = this.options.corsOrigins.includes('*');
-    if (!any) res.setHeader('Vary', 'Origin');
-    if (origin === undefined || !(any || this.options.corsOrigins.includes(origin))) return;
-    res.setHeader('Access-Control-Allow-Origin', any ? '*' : origin);
-    res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
   }
 
   private count(result: CacheResult): void {
@@ -225,7 +210,7 @@ export class EdgeCache implements EdgeModule {
     const simple = req.method === 'GET' && !req.headers.range && !req.headers['if-none-match'] && !req.headers['if-modified-since'];
     // Playlists the edge annotates are read whole first; everything else streams through as it arrives.
     if (flight.status === 200 && simple && !this.annotates(key, flight.headers['content-type'])) {
-      this.stream(res, flight);
+      streamThrough(res, flight, (bytes) => this.egressBytes.inc(bytes));
       return;
     }
     await flight.finished;
@@ -245,7 +230,7 @@ export class EdgeCache implements EdgeModule {
       return;
     }
     // Not cacheable, or not a 200: pass the origin's answer through.
-    res.writeHead(flight.status, this.passHeaders(flight.headers));
+    res.writeHead(flight.status, passHeaders(flight.headers));
     const body = flight.overflowed ? Buffer.alloc(0) : flight.body();
     this.egressBytes.inc(req.method === 'HEAD' ? 0 : body.length);
     res.end(req.method === 'HEAD' ? undefined : body);
@@ -343,50 +328,6 @@ export class EdgeCache implements EdgeModule {
     }
   }
 
-  private passHeaders(headers: Record<string, unknown>): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [name, value] of Object.entries(headers)) {
-      if (value === undefined || NOT_PASSED.has(name)) continue;
-      out[name] = Array.isArray(value) ? value.join(', ') : String(value);
-    }
-    return out;
-  }
-
-  /** Streams a miss to a client as it arrives from the origin. */
-  private stream(res: ServerResponse, flight: Inflight): void {
-    const headers = this.passHeaders(flight.headers);
-    res.writeHead(200, headers);
-    for (const chunk of flight.chunks) this.write(res, chunk);
-    if (flight.done) {
-      if (flight.failure) res.destroy();
-      else res.end();
-      return;
-    }
-    const onChunk = (chunk: Buffer): void => this.write(res, chunk);
-    const onEnd = (): void => {
-      cleanup();
-      res.end();
-    };
-    const onFailed = (): void => {
-      cleanup();
-      res.destroy();
-    };
-    const cleanup = (): void => {
-      flight.off('chunk', onChunk);
-      flight.off('end', onEnd);
-      flight.off('failed', onFailed);
-    };
-    flight.on('chunk', onChunk);
-    flight.on('end', onEnd);
-    flight.on('failed', onFailed);
-    res.on('close', cleanup);
-  }
-
-  private write(res: ServerResponse, chunk: Buffer): void {
-    this.egressBytes.inc(chunk.length);
-    res.write(chunk);
-  }
-
   private async send(req: IncomingMessage, res: ServerResponse, key: string, entry: Entry): Promise<void> {
     let object: PublishedObject = {
       kind: 'segment',
@@ -427,13 +368,8 @@ export class EdgeCache implements EdgeModule {
     }
     this.count('miss');
     this.log.warn({ url: key, failure: failure.message }, 'origin failed');
-    if (failure.kind === 'timeout') this.fail(res, 504, 'SHOAL_ERR_ORIGIN_TIMEOUT', 'origin did not answer in time');
-    else this.fail(res, 502, 'SHOAL_ERR_BAD_GATEWAY', 'origin unreachable or failing');
-  }
-
-  private fail(res: ServerResponse, status: number, code: string, message: string): void {
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-    res.end(JSON.stringify({ error: { code, message } }));
+    if (failure.kind === 'timeout') sendError(res, new EdgeError('SHOAL_ERR_ORIGIN_TIMEOUT', 'origin did not answer in time'));
+    else sendError(res, new EdgeError('SHOAL_ERR_BAD_GATEWAY', 'origin unreachable or failing'));
   }
 
   /** Bytes held. */

@@ -1,8 +1,9 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
+import { sendError, sendJson } from '@shoal/http-object';
 import { EdgeError } from '../errors.js';
 import type { EdgeModule } from './module.js';
-import { pathOf, sendError, sendJson } from './respond.js';
+import { pathOf } from './path-of.js';
 
 /** `/metrics` (Prometheus text from the edge's registry) and `/healthz` (liveness plus a few gauges). */
 export function observabilityModule(registry: Registry, health: () => Record<string, unknown>, log: Logger): EdgeModule {

@@ -3,7 +3,9 @@ import type { BlockList } from 'node:net';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { answerPreflight, CorsAllowList, sendError, sendJson, writeCorsHeaders } from '@shoal/http-object';
 import { MAX_STATS_REPORT_BYTES, validateStatsReport, type StatsReport } from '@shoal/protocol';
+import { EdgeError } from '../errors.js';
 import type { EdgeModule } from '../http/module.js';
 import { clientAddress } from '../tracker/client-address.js';
 import { ReportLimiter } from './report-limiter.js';
@@ -46,6 +48,7 @@ export class StatsIngest implements EdgeModule {
   readonly streams: StreamNames;
   private readonly sessions: LRUCache<string, Session>;
   private readonly limiter: ReportLimiter;
+  private readonly cors: CorsAllowList;
   private readonly reports: Counter<'result'>;
   private readonly bytes: Counter<'source' | 'stream'>;
   private readonly uploads: Counter<'stream'>;
@@ -60,6 +63,7 @@ export class StatsIngest implements EdgeModule {
     private readonly log: Logger,
   ) {
     this.streams = new StreamNames(options.maxStreams);
+    this.cors = new CorsAllowList(options.corsOrigins);
     this.limiter = new ReportLimiter({
       sessionPerSecond: options.reportsPerSecond,
       sessionBurst: options.reportsBurst,
@@ -118,19 +122,13 @@ export class StatsIngest implements EdgeModule {
 
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
     if ((req.url ?? '').split('?', 1)[0] !== this.options.path) return false;
-    const origin = req.headers.origin;
-    const any = this.options.corsOrigins.includes('*');
-    if (origin !== undefined && (any || this.options.corsOrigins.includes(origin))) {
-      res.setHeader('Access-Control-Allow-Origin', any ? '*' : origin);
-      if (!any) res.setHeader('Vary', 'Origin');
-    }
+    writeCorsHeaders(req, res, this.cors);
     if (req.method === 'OPTIONS') {
-      res.writeHead(204, { 'Access-Control-Allow-Methods': 'POST, OPTIONS', 'Access-Control-Allow-Headers': 'Content-Type', 'Access-Control-Max-Age': '600' });
-      res.end();
+      answerPreflight(res, 'POST, OPTIONS', 'Content-Type');
       return true;
     }
     if (req.method !== 'POST') {
-      this.answer(res, 405, { error: { code: 'SHOAL_ERR_METHOD_NOT_ALLOWED', message: 'POST a stats report' } });
+      sendError(res, new EdgeError('SHOAL_ERR_METHOD_NOT_ALLOWED', 'POST a stats report'));
       return true;
     }
     const address = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], this.options.trustedProxies);
@@ -143,7 +141,7 @@ export class StatsIngest implements EdgeModule {
       (body) => {
         if (body === undefined) {
           this.result('too_large');
-          this.answer(res, 413, { error: { code: 'SHOAL_ERR_TOO_LARGE', message: `reports are at most ${MAX_STATS_REPORT_BYTES} bytes` } }, true);
+          sendError(res, new EdgeError('SHOAL_ERR_TOO_LARGE', `reports are at most ${MAX_STATS_REPORT_BYTES} bytes`), { Connection: 'close' });
           return;
         }
         let parsed: unknown;
@@ -151,13 +149,13 @@ export class StatsIngest implements EdgeModule {
           parsed = JSON.parse(body.toString('utf8'));
         } catch {
           this.result('invalid');
-          this.answer(res, 400, { error: { code: 'SHOAL_ERR_BAD_REPORT', message: 'report is not JSON' } });
+          sendError(res, new EdgeError('SHOAL_ERR_BAD_REPORT', 'report is not JSON'));
           return;
         }
         const validation = validateStatsReport(parsed);
         if (!validation.ok) {
           this.result('invalid');
-          this.answer(res, 400, { error: { code: 'SHOAL_ERR_BAD_REPORT', message: validation.error } });
+          sendError(res, new EdgeError('SHOAL_ERR_BAD_REPORT', validation.error));
           return;
         }
         if (!this.limiter.admitSession(validation.report.session, Date.now())) {
@@ -166,7 +164,7 @@ export class StatsIngest implements EdgeModule {
         }
         const counted = this.count(validation.report);
         this.result(counted ? 'counted' : 'duplicate');
-        this.answer(res, 202, { counted });
+        sendJson(res, 202, { counted });
       },
       () => res.destroy(),
     );
@@ -176,7 +174,7 @@ export class StatsIngest implements EdgeModule {
   /** 429 with the wait until one more report fits the rate, so a client knows when to try again. */
   private refuseRate(res: ServerResponse, perSecond: number, message: string): void {
     this.result('rate_limited');
-    this.answer(res, 429, { error: { code: 'SHOAL_ERR_RATE_LIMITED', message } }, false, { 'Retry-After': String(Math.max(1, Math.ceil(1 / perSecond))) });
+    sendError(res, new EdgeError('SHOAL_ERR_RATE_LIMITED', message), { 'Retry-After': String(Math.max(1, Math.ceil(1 / perSecond))) });
   }
 
   private result(result: ReportResult): void {
@@ -222,13 +220,6 @@ export class StatsIngest implements EdgeModule {
       req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
       req.on('error', reject);
     });
-  }
-
-  private answer(res: ServerResponse, status: number, body: unknown, close = false, extra: Record<string, string> = {}): void {
-    const headers: Record<string, string> = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...extra };
-    if (close) headers.Connection = 'close';
-    res.writeHead(status, headers);
-    res.end(JSON.stringify(body));
   }
 
   async close(): Promise<void> {

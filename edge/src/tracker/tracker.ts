@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { CorsAllowList, jsonErrorBody } from '@shoal/http-object';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
   formatAnnounceReply,
@@ -88,8 +89,7 @@ export class Tracker implements ClusterSink {
   private readonly connections = new Set<TrackerConnection>();
   private readonly swarms = new Map<string, Swarm<TrackerConnection>>();
   private readonly paths: ReadonlySet<string>;
-  private readonly anyOrigin: boolean;
-  private readonly origins: ReadonlySet<string>;
+  private readonly origins: CorsAllowList;
   private readonly trusted: BlockList | undefined;
   private readonly parseLimits: TrackerParseLimits;
   private readonly log: Logger;
@@ -124,8 +124,7 @@ export class Tracker implements ClusterSink {
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
     this.paths = new Set(options.trackerPaths);
-    this.anyOrigin = options.allowedOrigins.includes('*');
-    this.origins = new Set(options.allowedOrigins);
+    this.origins = new CorsAllowList(options.allowedOrigins);
     this.trusted = options.trustedProxies.length > 0 ? trustedProxyList(options.trustedProxies) : undefined;
     this.parseLimits = {
       maxOffers: options.maxOffersPerAnnounce,
@@ -182,7 +181,7 @@ export class Tracker implements ClusterSink {
       socket.destroy();
       return true;
     }
-    if (!this.anyOrigin && !this.origins.has(req.headers.origin ?? '')) {
+    if (!this.origins.allows(req.headers.origin)) {
       this.refuseHandshake(socket, 'origin_not_allowed');
       return true;
     }
@@ -197,7 +196,7 @@ export class Tracker implements ClusterSink {
   private refuseHandshake(socket: Duplex, reason: 'origin_not_allowed' | 'server_full'): void {
     this.stats.rejected[reason]++;
     const rejection = TRACKER_REJECTIONS[reason];
-    const body = JSON.stringify({ error: { code: rejection.code, message: rejection.message } });
+    const body = jsonErrorBody(rejection.code, rejection.message);
     const status = rejection.status === 403 ? '403 Forbidden' : '503 Service Unavailable';
     socket.once('finish', () => socket.destroy());
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ObjectStore } from '../store/object-store.js';
-import type { FileKind } from './media-types.js';
-import { fileTypeOf } from './media-types.js';
-import type { PublishedObject } from './serve-object.js';
+import { fileTypeOf, type FileKind, type PublishedObject } from '@shoal/http-object';
 
 /** Segments, init segments, subtitles and keys never change once published under their name. */
 export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';

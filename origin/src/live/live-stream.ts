@@ -1,11 +1,11 @@
 import { rename, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { PublishedObject } from '@shoal/http-object';
 import { formatDigestTag } from '@shoal/protocol';
 import type { Logger } from 'pino';
 import { OriginError } from '../errors.js';
 import { livePlaylistCacheControl, playlistObject, VOD_PLAYLIST_CACHE_CONTROL } from '../http/published.js';
 import { parseSafePath } from '../http/request-path.js';
-import type { PublishedObject } from '../http/serve-object.js';
 import type { OriginOptions } from '../options.js';
 import type { PlaylistSegment } from '../playlist/media-playlist.js';
 import { isMasterPlaylist, parseMediaPlaylist, validateMasterPlaylist } from '../playlist/media-playlist.js';

@@ -1,10 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { PublishedObject } from '@shoal/http-object';
 import { formatDigestTag } from '@shoal/protocol';
 import type { Logger } from 'pino';
 import { playlistObject, VOD_PLAYLIST_CACHE_CONTROL } from '../http/published.js';
 import { MAX_PATH_DEPTH, parseSafePath } from '../http/request-path.js';
-import type { PublishedObject } from '../http/serve-object.js';
 import { annotateWithDigests, isMasterPlaylist, parseMediaPlaylist, validateMasterPlaylist } from '../playlist/media-playlist.js';
 import { ObjectStore, rangeDigest } from '../store/object-store.js';
 

@@ -4,7 +4,7 @@ import { ifRangeHolds, isNotModified } from './conditional.js';
 import type { FileKind } from './media-types.js';
 import { parseRangeHeader } from './range.js';
 
-/** Something the origin publishes, with everything HTTP needs to serve it. */
+/** A stored byte object (what the origin publishes, what the edge caches), with everything HTTP needs to serve it. */
 export interface PublishedObject {
   readonly kind: FileKind;
   readonly size: number;

@@ -1,7 +1,7 @@
 /** What a published file is, which decides its content type, caching and metric label. */
 export type FileKind = 'playlist' | 'segment' | 'init' | 'subtitle' | 'key';
 
-interface FileType {
+export interface FileType {
   readonly kind: FileKind;
   readonly contentType: string;
 }
