@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { MAX_STATS_REPORT_BYTES, validateStatsReport, type StatsReport } from '@shoal/protocol';
 import type { EdgeModule } from '../http/module.js';
-import { clientAddress } from '../tracker/client-address.js';
+import { clientAddress } from '../net/client-address.js';
 import { ReportLimiter } from './report-limiter.js';
 import { StreamNames } from './stream-names.js';
 

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { ConnectionIceServers } from './ice-servers.js';
-import { initialRate, type RateState } from './rate-limit.js';
+import { initialRate, type RateState } from '../net/rate-limit.js';
 import type { SwarmMember } from './swarm.js';
 
 interface PendingOffer {

@@ -21,12 +21,12 @@ import {
 import type { ClusterAdapter, ClusterSink, MemberRecord, RoutedSignal } from '../cluster/cluster.js';
 import { TRACKER_REJECTIONS, type TrackerRejectReason } from '../errors.js';
 import type { EdgeOptions } from '../options.js';
-import { clientAddress, networkKey, trustedProxyList } from './client-address.js';
+import { clientAddress, networkKey, trustedProxyList } from '../net/client-address.js';
 import { TrackerConnection, type Locality } from './connection.js';
 import { ConnectionIceServers } from './ice-servers.js';
 import { updateReachability } from './reachability.js';
 import type { GeoLookup } from './geo.js';
-import { RATE_VERDICTS, takeToken } from './rate-limit.js';
+import { RATE_VERDICTS, takeToken } from '../net/rate-limit.js';
 import type { PeerProfile } from './ranking.js';
 import { TrackerStats } from './stats.js';
 import { createMember, Swarm, type SwarmMember } from './swarm.js';
