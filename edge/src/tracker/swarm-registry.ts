@@ -33,19 +33,17 @@ export class SwarmRegistry<C> {
   private readonly byConnection = new Map<C, SwarmMember<C>[]>();
   private readonly cluster: ClusterAdapter | undefined;
   private readonly stats: TrackerStats;
-  private readonly now: () => number;
   private readonly expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly options: SwarmRegistryOptions,
-    deps: SwarmRegistryDeps,
+    { cluster, stats, now }: SwarmRegistryDeps,
   ) {
-    this.cluster = deps.cluster;
-    this.stats = deps.stats;
-    this.now = deps.now;
+    this.cluster = cluster;
+    this.stats = stats;
     // Remote members only come from a cluster.
-    if (this.cluster) {
-      this.expiryTimer = setInterval(() => this.expireRemote(this.now()), options.expiryIntervalMs);
+    if (cluster) {
+      this.expiryTimer = setInterval(() => this.expireRemote(now()), options.expiryIntervalMs);
       this.expiryTimer.unref();
     }
   }
