@@ -14,7 +14,7 @@ import { openGeoLookup } from './tracker/geo.js';
 import { Tracker } from './tracker/tracker.js';
 import { EdgeCache } from './cache/edge-cache.js';
 import { StatsIngest } from './stats/stats-ingest.js';
-import { trustedProxyList } from './tracker/client-address.js';
+import { trustedProxyList } from './net/client-address.js';
 
 export interface Edge {
   readonly options: EdgeOptions;

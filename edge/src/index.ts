@@ -4,7 +4,7 @@ export { DEFAULT_EDGE_OPTIONS, resolveEdgeOptions, type EdgeOptions } from './op
 export { EDGE_ERRORS, EdgeError, TRACKER_ERROR_CODES, TRACKER_REJECTIONS, TRACKER_REJECT_REASONS, type EdgeErrorCode, type TrackerErrorCode, type TrackerRejectReason } from './errors.js';
 export { Tracker, type TrackerDeps } from './tracker/tracker.js';
 export { rankCandidates, closeness, CLOSENESS, type PeerProfile, type Closeness } from './tracker/ranking.js';
-export { networkKey, clientAddress } from './tracker/client-address.js';
+export { networkKey, clientAddress } from './net/client-address.js';
 export { openGeoLookup, type GeoLookup, type GeoInfo } from './tracker/geo.js';
 export { RedisCluster, type RedisClusterOptions } from './cluster/redis-cluster.js';
 export type { ClusterAdapter, ClusterSink, MemberRecord, RoutedSignal } from './cluster/cluster.js';

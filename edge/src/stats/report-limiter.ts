@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { initialRate, takeTokenIfAny, type RateState } from '../tracker/rate-limit.js';
+import { initialRate, takeTokenIfAny, type RateState } from '../net/rate-limit.js';
 
 export interface ReportLimits {
   /** Reports one player session may send per second on average, and in a burst. */

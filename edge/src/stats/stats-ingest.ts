@@ -7,7 +7,7 @@ import { answerPreflight, CorsAllowList, sendError, sendJson, writeCorsHeaders }
 import { MAX_STATS_REPORT_BYTES, validateStatsReport, type StatsReport } from '@shoal/protocol';
 import { EdgeError } from '../errors.js';
 import type { EdgeModule } from '../http/module.js';
-import { clientAddress } from '../tracker/client-address.js';
+import { clientAddress } from '../net/client-address.js';
 import { ReportLimiter } from './report-limiter.js';
 import { StreamNames } from './stream-names.js';
 

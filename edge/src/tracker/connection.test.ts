@@ -1,10 +1,9 @@
-import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import type { WebSocket } from 'ws';
+import type { Channel } from './channel.js';
 import { TrackerConnection } from './connection.js';
 
 const connection = () =>
-  new TrackerConnection({} as WebSocket, {} as Socket, { address: '203.0.113.1', network: '4:203.0.113', asn: undefined, country: undefined }, 10, 0);
+  new TrackerConnection({} as Channel, { address: '203.0.113.1', network: '4:203.0.113', asn: undefined, country: undefined }, 10, 0);
 
 describe('pending offers', () => {
   it('accept one answer per relayed offer, from the peer it was offered to, within the TTL', () => {

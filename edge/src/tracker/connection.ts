@@ -1,8 +1,6 @@
-import type { Socket } from 'node:net';
-import type { WebSocket } from 'ws';
+import { initialRate, type RateState } from '../net/rate-limit.js';
+import type { Channel } from './channel.js';
 import type { ConnectionIceServers } from './ice-servers.js';
-import { initialRate, type RateState } from './rate-limit.js';
-import type { SwarmMember } from './swarm.js';
 
 interface PendingOffer {
   readonly from: string;
@@ -19,34 +17,25 @@ export interface Locality {
 }
 
 /**
- * The state of one WebSocket: its viewer's locality, its swarm memberships, its rate-limit bucket and the
- * offers relayed to it that it may answer. Small on purpose: an idle connection holds a few hundred bytes here.
+ * What the tracker keeps about one client connection: the channel to it, its viewer's locality, its rate-limit
+ * bucket and the offers relayed to it that it may answer. Its swarm memberships are the registry's. Small on
+ * purpose: an idle connection holds a few hundred bytes here.
  */
 export class TrackerConnection {
-  /** Memberships of this connection (swarm × peer_id), few by the swarms-per-connection limit. */
-  readonly members: SwarmMember<TrackerConnection>[] = [];
   readonly rate: RateState;
-  lastMessageAt: number;
-  /** Whether the socket answered the last ping. */
-  alive = true;
   closed = false;
-  /** Whether `socket` is corked until the end of this event-loop turn. */
-  corked = false;
   /** This connection's TURN credentials, made at its first announce when the edge hands out TURN. */
   ice: ConnectionIceServers | undefined;
   /** offer_id → who offered it to whom and when, for offers relayed here; created on the first offer. */
   private pending: Map<string, PendingOffer> | undefined;
 
   constructor(
-    readonly ws: WebSocket,
-    /** The TCP socket under `ws`, corked while a turn's messages to it accumulate. */
-    readonly socket: Socket,
+    readonly channel: Channel,
     readonly locality: Locality,
     burst: number,
     now: number,
   ) {
     this.rate = initialRate(burst, now);
-    this.lastMessageAt = now;
   }
 
   /** Remembers an offer relayed to this connection, forgetting the oldest beyond `max`. */
@@ -68,14 +57,8 @@ export class TrackerConnection {
     return now - offer.at <= ttlMs;
   }
 
-  removeMember(member: SwarmMember<TrackerConnection>): void {
-    const index = this.members.indexOf(member);
-    if (index >= 0) this.members.splice(index, 1);
-  }
-
   dispose(): void {
     this.closed = true;
     this.pending = undefined;
-    this.members.length = 0;
   }
 }
