@@ -10,9 +10,12 @@ export async function startTestOrigin(options: Partial<OriginOptions>): Promise<
   return startOriginServer(origin, 0, '127.0.0.1');
 }
 
+/** The demo encoder's ABR ladder; without one, the demo's own three renditions. */
+export type DemoLadder = Parameters<typeof startDemoEncoder>[0]['ladder'];
+
 /** The origin's demo encoder (the npm ffmpeg) pushing a live stream into the origin at `originUrl`. */
-export function startTestDemoEncoder(originUrl: string, ingestToken: string, ladder: { width: number; height: number; videoKbps: number }[]): DemoEncoder {
-  return startDemoEncoder({ ffmpegPath: resolveFfmpegPath(), originUrl, ingestToken, ladder });
+export function startTestDemoEncoder(originUrl: string, ingestToken: string, ladder?: DemoLadder): DemoEncoder {
+  return startDemoEncoder({ ffmpegPath: resolveFfmpegPath(), originUrl, ingestToken, ...(ladder ? { ladder } : {}) });
 }
 
 export type { DemoEncoder, OriginServer };

@@ -8,6 +8,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestOrigin, type OriginServer } from '../../test-support/shoal-origin.js';
+import { httpRequest } from '../../test-support/http.js';
 import { EdgeCache, type EdgeCacheOptions } from '../src/cache/edge-cache.js';
 
 /** The edge cache in front of a real Shoal origin (and, for failure modes, small misbehaving origins). */
@@ -72,18 +73,7 @@ async function edgeFor(originUrl: string, options: Partial<EdgeCacheOptions> = {
   return { cache, port: edge.port, metric, result };
 }
 
-function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (port: number, path: string, headers: Record<string, string> = {}, method = 'GET') => httpRequest(`http://127.0.0.1:${port}${path}`, headers, method);
 
 async function originSegmentRequests(origin: OriginServer): Promise<number> {
   const text = await (await fetch(`${origin.url}/metrics`)).text();

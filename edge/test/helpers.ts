@@ -1,8 +1,9 @@
-import { request } from 'node:http';
 import pino from 'pino';
 import { WebSocket } from 'ws';
 import { createEdge, startEdgeServer, type Edge, type EdgeOptions, type EdgeServer } from '@shoal/edge';
 import { randomTrackerId } from '@shoal/protocol';
+
+export { httpGet } from '../../test-support/http.js';
 
 export interface TestEdge {
   readonly edge: Edge;
@@ -94,19 +95,6 @@ export class RawClient {
 }
 
 export const offer = (sdp = 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\n') => ({ offer_id: randomTrackerId(), offer: { type: 'offer', sdp } });
-
-export function httpGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** The value of one series from Prometheus text, e.g. `metricValue(text, 'shoal_tracker_rejected_total{reason="bad_json"}')`. */
 export function metricValue(text: string, series: string): number | undefined {

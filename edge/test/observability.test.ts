@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import type { OriginServer } from '../../test-support/shoal-origin.js';
 import type { EngineOptions } from '@shoal/player-sdk';
 import { SimulatedViewer } from '../../loadtest/swarm/simulated-viewer.js';
 import { freePort } from '../../test-support/free-port.js';
-import { startTestDemoEncoder, startTestOrigin, type DemoEncoder, type OriginServer } from '../../test-support/shoal-origin.js';
-import { createEdge, startEdgeServer, type EdgeServer } from '../src/index.js';
+import { startStack, waitForLiveSegments, type TestStack } from '../../test-support/stack.js';
+import type { EdgeServer } from '../src/index.js';
 
 /**
  * The Prometheus and Grafana files in grafana/: promtool accepts them, every metric they name is exported
@@ -22,31 +22,22 @@ import { createEdge, startEdgeServer, type EdgeServer } from '../src/index.js';
 
 const run = promisify(execFile);
 const GRAFANA = fileURLToPath(new URL('../../grafana/', import.meta.url));
-const TOKEN = 'observability-test-token';
 
-let store: string;
+let stack: TestStack;
 let origin: OriginServer;
-let encoder: DemoEncoder;
 let edge: EdgeServer;
 
 beforeAll(async () => {
-  store = await mkdtemp(join(tmpdir(), 'shoal-observability-'));
-  origin = await startTestOrigin({ storeDir: store, ingestToken: TOKEN });
-  encoder = startTestDemoEncoder(origin.url, TOKEN, [{ width: 426, height: 240, videoKbps: 400 }]);
   // Every viewer here reports from 127.0.0.1: give that one address the report rate of many.
-  edge = await startEdgeServer(
-    await createEdge({ originUrl: origin.url, statsReportsPerSecond: 100, statsReportsBurst: 200 }, { logger: pino({ level: 'silent' }) }),
-    0,
-    '127.0.0.1',
-  );
+  stack = await startStack({
+    name: 'observability',
+    ladder: [{ width: 426, height: 240, videoKbps: 400 }],
+    edge: { statsReportsPerSecond: 100, statsReportsBurst: 200 },
+  });
+  ({ origin, edge } = stack);
 });
 
-afterAll(async () => {
-  await encoder?.stop();
-  await edge?.close();
-  await origin?.close();
-  await rm(store, { recursive: true, force: true });
-});
+afterAll(() => stack?.close());
 
 /** Metric names in PromQL expressions (recording-rule names, with a colon, excluded). */
 function metricNames(expressions: string[]): Set<string> {
@@ -112,11 +103,7 @@ describe('a real Prometheus scraping origin and edge while SDK viewers play', ()
     const viewers: SimulatedViewer[] = [];
     try {
       const playlistUrl = `${edge.url}/live/demo/0/index.m3u8`;
-      for (let i = 0; i < 100; i++) {
-        const res = await fetch(playlistUrl).catch(() => undefined);
-        if (res?.ok && ((await res.text()).match(/#EXTINF/g) ?? []).length >= 4) break;
-        await new Promise((resolve) => setTimeout(resolve, 300));
-      }
+      await waitForLiveSegments(playlistUrl);
       const engine: Partial<EngineOptions> = {
         trackerUrl: edge.trackerUrl,
         statsUrl: `${edge.url}/stats`,

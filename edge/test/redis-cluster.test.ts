@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { randomTrackerId, type SessionDescription } from '@shoal/protocol';
 import { TrackerClient, type TrackerClientEvents, type WebSocketConstructor } from '@shoal/player-sdk';
+import { onceOf } from '../../test-support/events.js';
 import { httpGet, metricValue, waitFor } from './helpers.js';
 import { startEdgeProcess, startRedis, type Child, type EdgeProcess } from './processes.js';
 
@@ -25,20 +26,12 @@ afterAll(async () => {
   await redis?.child.stop();
 });
 
+const once = onceOf<TrackerClientEvents>();
+
 function viewer(node: EdgeProcess): TrackerClient {
   const client = new TrackerClient({ url: node.trackerUrl, WebSocket: WebSocket as unknown as WebSocketConstructor });
   clients.push(client);
   return client;
-}
-
-function once<K extends keyof TrackerClientEvents>(client: TrackerClient, event: K): Promise<Parameters<TrackerClientEvents[K]>> {
-  return new Promise((resolve) => {
-    const listener = ((...args: Parameters<TrackerClientEvents[K]>) => {
-      client.off(event, listener);
-      resolve(args);
-    }) as TrackerClientEvents[K];
-    client.on(event, listener);
-  });
 }
 
 const health = async (node: EdgeProcess) => JSON.parse((await httpGet(`${node.url}/healthz`)).body) as { node: string; remotePeers: number; peers: number };

@@ -51,8 +51,8 @@ interface PageState {
 
 /**
  * One headless Chromium in one home of the lab, run inside the home's namespace (the whole playwright driver
- * runs there, so the browser it starts does too). It opens the demo page as a viewer would — the README's
- * embedding, SDK defaults — and reports what the page's Shoal engine measured, plus the RTCPeerConnections
+ * runs there, so the browser it starts does too). It opens the demo page as a viewer would — the embedding
+ * player-sdk/README.md shows, SDK defaults — and reports what the page's Shoal engine measured, plus the RTCPeerConnections
  * the page created and left open (counted by wrapping the page's constructor).
  */
 async function main(task: ChromiumHomeTask): Promise<HomeViewerResult & { currentTime: number; log: string }> {

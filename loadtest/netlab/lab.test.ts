@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { namespacePids } from './commands.js';
 import { namespacesWithPrefix, NetLab, routerRules, sweepStaleLabs } from './lab.js';
-import { homeSpecs } from './netlab.js';
+import { homeSpecs } from './netlab-run.js';
 
 const HOLD = fileURLToPath(new URL('./hold-lab.ts', import.meta.url));
 

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { namespacesWithPrefix } from './lab.js';
-import { DEFAULT_NETLAB_OPTIONS, formatNetlab, runNetlab } from './netlab.js';
+import { DEFAULT_NETLAB_OPTIONS } from './netlab-options.js';
+import { formatNetlab } from './netlab-report.js';
+import { runNetlab } from './netlab-run.js';
 
 /**
- * The demo page (the README's embedding, SDK defaults) in headless Chromium, one browser per home behind an
+ * The demo page (the embedding player-sdk/README.md shows, SDK defaults) in headless Chromium, one browser per home behind an
  * endpoint-independent NAT: with the STUN server the edge hands out, the two pages connect through their
  * server-reflexive addresses and share segments.
  */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { namespacesWithPrefix } from './lab.js';
-import { bansByReason, DEFAULT_NETLAB_OPTIONS, formatNetlab, runNetlab } from './netlab.js';
+import { DEFAULT_NETLAB_OPTIONS } from './netlab-options.js';
+import { bansByReason, formatNetlab } from './netlab-report.js';
+import { runNetlab } from './netlab-run.js';
 
 /**
  * Viewers behind home NATs, SDK in Node: two homes behind endpoint-independent NATs and one behind a

@@ -1,36 +1,28 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEdge, startEdgeServer, type EdgeServer } from '@shoal/edge';
-import { createOrigin, resolveFfmpegPath, startDemoEncoder, startOriginServer, type DemoEncoder, type OriginServer } from '@shoal/origin';
+import type { EdgeServer } from '@shoal/edge';
+import type { OriginServer } from '@shoal/origin';
 import { launchChromium } from '../../test-support/chromium.js';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { startStack, type TestStack } from '../../test-support/stack.js';
 
 /**
  * The demo page in headless Chromium: origin with the demo live stream, an edge tracker, and the page
- * served as the README's demo serves it. Tabs opened one after another share segments over WebRTC;
+ * served as `npm start`'s demo serves it. Tabs opened one after another share segments over WebRTC;
  * a tab without WebRTC plays over HTTP alone.
  */
 
-const TOKEN = 'demo-page-test-token';
-let store: string;
+let stack: TestStack;
 let origin: OriginServer;
-let encoder: DemoEncoder;
 let edge: EdgeServer;
 let pageServer: ChildProcess;
 let pageUrl: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  store = await mkdtemp(join(tmpdir(), 'shoal-demo-page-'));
-  const originApp = await createOrigin({ storeDir: store, ingestToken: TOKEN }, { logger: pino({ level: 'silent' }) });
-  origin = await startOriginServer(originApp, 0, '127.0.0.1');
-  encoder = startDemoEncoder({ ffmpegPath: resolveFfmpegPath(), originUrl: origin.url, ingestToken: TOKEN });
-  edge = await startEdgeServer(await createEdge({ originUrl: origin.url }, { logger: pino({ level: 'silent' }) }), 0, '127.0.0.1');
+  stack = await startStack({ name: 'demo-page' });
+  ({ origin, edge } = stack);
   pageServer = spawn(
     process.execPath,
     [
@@ -56,10 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   pageServer?.kill('SIGTERM');
-  await encoder?.stop();
-  await edge?.close();
-  await origin?.close();
-  await rm(store, { recursive: true, force: true });
+  await stack?.close();
 });
 
 interface TabState {

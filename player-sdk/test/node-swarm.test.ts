@@ -1,13 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEdge, startEdgeServer, type EdgeServer } from '@shoal/edge';
-import { createOrigin, resolveFfmpegPath, startDemoEncoder, startOriginServer, type DemoEncoder, type OriginServer } from '@shoal/origin';
+import type { EdgeServer } from '@shoal/edge';
 import type { EngineOptions } from '../src/core/options.js';
 import { engineOptions as swarmEngineOptions, measureAttack } from '../../loadtest/swarm/origin-scenarios.js';
 import { SimulatedViewer, type ViewerReport } from '../../loadtest/swarm/simulated-viewer.js';
+import { startStack, waitForLiveSegments, type TestStack } from '../../test-support/stack.js';
 
 /**
  * Real origin (demo encoder, one rendition, 2 s segments), real edge tracker, and SDK viewers in Node
@@ -15,39 +11,20 @@ import { SimulatedViewer, type ViewerReport } from '../../loadtest/swarm/simulat
  * from peers, nobody misses a deadline; a viewer serving corrupted segments is caught and banned.
  */
 
-const TOKEN = 'node-swarm-test-token';
-let store: string;
-let origin: OriginServer;
-let encoder: DemoEncoder;
+let stack: TestStack;
 let edge: EdgeServer;
 let playlistUrl: string;
 
 beforeAll(async () => {
-  store = await mkdtemp(join(tmpdir(), 'shoal-node-swarm-'));
-  const originApp = await createOrigin({ storeDir: store, ingestToken: TOKEN }, { logger: pino({ level: 'silent' }) });
-  origin = await startOriginServer(originApp, 0, '127.0.0.1');
-  encoder = startDemoEncoder({
-    ffmpegPath: resolveFfmpegPath(),
-    originUrl: origin.url,
-    ingestToken: TOKEN,
-    ladder: [{ width: 426, height: 240, videoKbps: 400 }],
-  });
-  edge = await startEdgeServer(await createEdge({}, { logger: pino({ level: 'silent' }) }), 0, '127.0.0.1');
-  playlistUrl = `${origin.url}/live/demo/0/index.m3u8`;
+  // Viewers fetch from the origin itself; the edge is their tracker.
+  stack = await startStack({ name: 'node-swarm', ladder: [{ width: 426, height: 240, videoKbps: 400 }], edgeFrontsOrigin: false });
+  edge = stack.edge;
+  playlistUrl = `${stack.origin.url}/live/demo/0/index.m3u8`;
   // Wait for a few segments of live stream.
-  for (let i = 0; i < 100; i++) {
-    const res = await fetch(playlistUrl).catch(() => undefined);
-    if (res?.ok && ((await res.text()).match(/#EXTINF/g) ?? []).length >= 4) break;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
+  await waitForLiveSegments(playlistUrl);
 });
 
-afterAll(async () => {
-  await encoder?.stop();
-  await edge?.close();
-  await origin?.close();
-  await rm(store, { recursive: true, force: true });
-});
+afterAll(() => stack?.close());
 
 const engineOptions = (): Partial<EngineOptions> => swarmEngineOptions({ playlistUrl, trackerUrl: edge.trackerUrl });
 

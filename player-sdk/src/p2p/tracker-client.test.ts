@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Client as TorrentClient, Server as TorrentServer, type SimplePeer } from 'bittorrent-tracker';
 import { randomTrackerId, trackerIdFromHex, trackerIdToHex, type SessionDescription } from '@shoal/protocol';
+import { onceOf } from '../../../test-support/events.js';
 import { TrackerClient, type TrackerClientEvents, type WebSocketConstructor } from './tracker-client.js';
 
 // Our SDK-side tracker client against the real bittorrent-tracker server (npm), with real WebRTC offers and
@@ -29,16 +30,7 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server?.close(() => resolve()));
 });
 
-/** The next emission of `event`, with its arguments. */
-function once<K extends keyof TrackerClientEvents>(client: TrackerClient, event: K): Promise<Parameters<TrackerClientEvents[K]>> {
-  return new Promise((resolve) => {
-    const listener = ((...args: Parameters<TrackerClientEvents[K]>) => {
-      client.off(event, listener);
-      resolve(args);
-    }) as TrackerClientEvents[K];
-    client.on(event, listener);
-  });
-}
+const once = onceOf<TrackerClientEvents>();
 
 function sdkClient(): TrackerClient {
   const client = new TrackerClient({ url, WebSocket: WebSocket as unknown as WebSocketConstructor });
