@@ -1,8 +1,8 @@
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import type { FetchLike } from './http-loader.js';
 import type { RTCPeerConnectionConstructor } from './peer-connector.js';
-import type { WebSocketConstructor } from '../p2p/tracker-client.js';
-import type { Signaling } from './signaling.js';
+import type { WebSocketConstructor } from '../signaling/tracker-client.js';
+import type { Signaling } from '../signaling/signaling.js';
 import type { SwarmIdOption } from './swarm-key.js';
 
 export interface EngineOptions {

@@ -1,7 +1,7 @@
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
 import { MAX_DATA_CHUNK_BYTES, PEER_PROTOCOL_VERSION, type HaveEntry, type HaveState, type PeerMessage } from '@shoal/protocol';
 import { ShoalError } from './errors.js';
-import { TypedEmitter } from './event-emitter.js';
+import { TypedEmitter } from '../util/event-emitter.js';
 import type { PeerChannel } from './peer-channel.js';
 import type { SegmentBuffer } from './segment-buffer.js';
 

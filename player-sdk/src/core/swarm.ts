@@ -1,7 +1,7 @@
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
 import { MAX_HAVE_ENTRIES, type HaveEntry, type HaveState } from '@shoal/protocol';
 import { ShoalError } from './errors.js';
-import { TypedEmitter } from './event-emitter.js';
+import { TypedEmitter } from '../util/event-emitter.js';
 import { fetchIntoBuffer, type FetchLike } from './http-loader.js';
 import { matchesDigest } from './integrity.js';
 import { Peer, type PeerHost } from './peer.js';

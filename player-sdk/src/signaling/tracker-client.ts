@@ -7,8 +7,8 @@ import {
   type ShoalAnnounceExtension,
   type TrackerOffer,
 } from '@shoal/protocol';
-import { TypedEmitter } from '../core/event-emitter.js';
-import type { Signaling, SignalingHandlers, SignalingSession } from '../core/signaling.js';
+import { TypedEmitter } from '../util/event-emitter.js';
+import type { Signaling, SignalingHandlers, SignalingSession } from './signaling.js';
 
 /** The part of the WebSocket API the client uses: the browser's `WebSocket` and `ws`'s both have it. */
 export interface WebSocketLike {
