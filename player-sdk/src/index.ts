@@ -1,9 +1,10 @@
-export { ShoalEngine, infoHashOf, swarmKeyOf, type EngineStats, type EngineEvents } from './core/engine.js';
+export { ShoalEngine, infoHashOf, swarmKeyOf } from './core/engine.js';
+export type { EngineStats, EngineEvents } from './core/engine-api.js';
 export { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './core/options.js';
 export { systemClock, type Clock, type TimerHandle } from './util/clock.js';
 export { ShoalError, SDK_ERRORS, type SdkErrorCode } from './core/errors.js';
 export type { SegmentRef, ByteSource } from './core/segment.js';
-export type { LoadedSegment } from './core/swarm.js';
+export type { LoadedSegment } from './core/segment-job.js';
 export { StatsReporter, type StatsReporterOptions } from './core/stats-reporter.js';
 export type { Signaling, SignalingHandlers, SignalingSession } from './signaling/signaling.js';
 export { ShoalHlsjs, SHOAL_HLSJS_DEFAULTS } from './hlsjs/shoal-hlsjs.js';
