@@ -1,5 +1,5 @@
 export { ShoalEngine, infoHashOf, swarmKeyOf } from './core/engine.js';
-export type { EngineStats, EngineEvents } from './core/engine-api.js';
+export type { EngineStats, EngineEvents, PlaybackPosition } from './core/engine-api.js';
 export { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './core/options.js';
 export { systemClock, type Clock, type TimerHandle } from './util/clock.js';
 export { ShoalError, SDK_ERRORS, type SdkErrorCode } from './core/errors.js';

@@ -68,3 +68,11 @@ export interface EngineEvents {
   /** Something degraded (tracker unreachable, WebRTC missing); playback goes on over HTTP. */
   warning: (error: Error) => void;
 }
+
+/** Where the player is on the stream's timeline, as the tracker's `shoal` announce extension carries it. */
+export interface PlaybackPosition {
+  /** Seconds on the stream's own timeline (see `ShoalAnnounceExtension.position`): finite and ≥ 0. */
+  readonly position: number;
+  /** Whether playback is advancing (the tracker extrapolates the position while it is). */
+  readonly playing: boolean;
+}

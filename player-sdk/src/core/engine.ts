@@ -7,16 +7,16 @@ import { TypedEmitter } from '../util/event-emitter.js';
 import type { FetchLike } from './http-loader.js';
 import { PeerChannel } from './peer-channel.js';
 import { PeerConnector, randomId20 } from './peer-connector.js';
-import { sha256, webCryptoAvailable } from './integrity.js';
-import type { EngineEvents, EngineStats } from './engine-api.js';
-import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './options.js';
+import { webCryptoAvailable } from './integrity.js';
+import type { EngineEvents, EngineStats, PlaybackPosition } from './engine-api.js';
+import { DEFAULT_ENGINE_OPTIONS, validateOptions, type EngineOptions } from './options.js';
 import { nextHttpThroughput } from './scheduler.js';
 import type { SegmentRef } from './segment.js';
 import { SegmentStore } from './segment-store.js';
 import type { Signaling, SignalingSession } from '../signaling/signaling.js';
 import { Swarm } from './swarm.js';
 import type { LoadedSegment } from './segment-job.js';
-import { swarmKeyOf } from './swarm-key.js';
+import { infoHashOf, swarmKeyOf } from './swarm-key.js';
 import { UploadPolicy } from './upload-policy.js';
 
 /** Peer ids refused for good (oldest forgotten first past this many). */
@@ -30,17 +30,7 @@ interface SwarmEntry {
   announceTimer: TimerHandle | undefined;
 }
 
-function hex(bytes: Uint8Array): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** The 20-byte info hash of a swarm key: the first 20 bytes of its SHA-256, as a binary string (WebTorrent's form). */
-export async function infoHashOf(key: string): Promise<{ binary: string; hex: string }> {
-  const digest = (await sha256(new TextEncoder().encode(key))).subarray(0, 20);
-  return { binary: String.fromCharCode(...digest), hex: hex(digest) };
-}
-
-export { swarmKeyOf } from './swarm-key.js';
+export { infoHashOf, swarmKeyOf } from './swarm-key.js';
 
 /**
  * The player-agnostic P2P engine: one swarm per rendition, peers found through the tracker, segments
@@ -54,7 +44,8 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   /** Swarms whose set-up finished, for synchronous counting. */
   private readonly ready: SwarmEntry[] = [];
   private readonly store: SegmentStore;
-  private readonly fetchImpl: FetchLike;
+  /** What every HTTP request for segments goes through, init segments included: `options.fetch`, else the global fetch. */
+  readonly fetchImpl: FetchLike;
   private readonly uploads: UploadPolicy;
   private readonly banned = new Set<string>();
   private readonly signaling: Signaling | undefined;
@@ -71,13 +62,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   constructor(options: Partial<EngineOptions> = {}) {
     super();
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
-    for (const name of ['maxPeers', 'maxConnectingPeers', 'connectTimeoutMs', 'offersPerAnnounce', 'urgentWindowMs', 'peerStallMs', 'segmentMemoryBytes', 'maxSegmentBytes', 'statsIntervalMs'] as const) {
-      const value = this.options[name];
-      if (!Number.isFinite(value) || value < 0) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} out of range`);
-    }
-    for (const name of ['uploadRateLimit', 'uploadBitrateMultiple', 'peerUploadShare', 'uploadQueueMs'] as const) {
-      if (!(this.options[name] > 0) || (name === 'peerUploadShare' && this.options[name] > 1)) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} out of range`);
-    }
+    validateOptions(this.options);
     const fetchImpl = this.options.fetch ?? (globalThis.fetch?.bind(globalThis) as FetchLike | undefined);
     if (!fetchImpl) throw new ShoalError('SHOAL_ERR_OPTIONS', 'no fetch implementation');
     this.fetchImpl = fetchImpl;
@@ -99,11 +84,11 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     if (trackerUrl === undefined) return undefined;
     try {
       const client = new TrackerClient({ url: trackerUrl, WebSocket });
-      client.on('warning', (reason) => this.emit('warning', new Error(`tracker: ${reason}`)));
+      client.on('warning', (reason) => this.emit('warning', new ShoalError('SHOAL_ERR_TRACKER', `tracker: ${reason}`)));
       return client;
     } catch (error) {
       // No WebSocket here: say so once, and play over HTTP.
-      queueMicrotask(() => this.emit('warning', error as Error));
+      queueMicrotask(() => this.emit('warning', new ShoalError('SHOAL_ERR_TRACKER', (error as Error).message)));
       return undefined;
     }
   }
@@ -165,7 +150,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
 
     if (!p2pEnabled || !outcomes) {
       if (!verifiable) this.warnOnce(new ShoalError('SHOAL_ERR_NO_WEBCRYPTO'));
-      else if (!RTC) this.warnOnce(new Error('WebRTC is not available: HTTP only'));
+      else if (!RTC) this.warnOnce(new ShoalError('SHOAL_ERR_NO_WEBRTC'));
       return { swarm, connector: undefined, session: undefined, outcomes: undefined, announceTimer: undefined };
     }
     try {
@@ -237,7 +222,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     const announce = async (): Promise<void> => {
       if (this.iceServers === undefined) {
         // Join without offers; the reply brings the ICE servers, and offers follow at once.
-        session.announce([], { v: 1, ...watched.takeExtension() });
+        session.announce([], { v: 1, ...this.playbackExtension(), ...watched.takeExtension() });
         return;
       }
       // Offers only for room this player has and for peers it has yet to meet: each costs a connection
@@ -247,7 +232,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       const unmet = members === undefined ? Infinity : members - 1 - peers;
       const wanted = Math.min(this.options.offersPerAnnounce, this.options.maxPeers - peers - connector.counts.connecting, unmet);
       const offers = wanted > 0 ? await connector.createOffers(wanted) : [];
-      if (!this.destroyed) session.announce(offers, { v: 1, ...watched.takeExtension() });
+      if (!this.destroyed) session.announce(offers, { v: 1, ...this.playbackExtension(), ...watched.takeExtension() });
     };
     const announceSafely = (): void => void announce().catch((error: unknown) => this.fault('announce', error));
     announceNow = announceSafely;
@@ -259,10 +244,30 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
 
   private readonly announcers = new Map<SwarmEntry, () => void>();
 
+  /**
+   * Where playback is, read at each announce: the tracker pairs players near the same position, who hold the
+   * same segments. The adapter sets it; without it announces carry no position.
+   */
+  trackPlayback(source: () => PlaybackPosition | undefined): void {
+    this.playback = source;
+  }
+
+  private playbackExtension(): { position?: number; playing?: boolean } {
+    try {
+      const state = this.playback?.();
+      return state ? { position: state.position, playing: state.playing } : {};
+    } catch (error) {
+      // The announce goes on without a position.
+      this.fault('playback position', error);
+      return {};
+    }
+  }
+
   private announceAll(): void {
     for (const announce of this.announcers.values()) announce();
   }
   private readonly warned = new Set<string>();
+  private playback: (() => PlaybackPosition | undefined) | undefined;
 
   /** Emits a warning once per distinct message: a condition of the page, not of each swarm. */
   private warnOnce(error: Error): void {

@@ -235,7 +235,6 @@ export class TrackerClient extends TypedEmitter<TrackerClientEvents> implements 
       case 'announce-reply': {
         const session = this.sessionFor(reply.infoHash);
         if (!session) return;
-        if (reply.interval !== undefined) session.handlers.onInterval?.(reply.interval);
         if (reply.complete + reply.incomplete > 0) session.handlers.onSwarmSize?.(reply.complete + reply.incomplete);
         session.handlers.onIceServers?.(reply.iceServers?.map((server) => ({ ...server, urls: typeof server.urls === 'string' ? server.urls : [...server.urls] })));
         this.emit('update', reply.infoHash, reply.complete, reply.incomplete);
