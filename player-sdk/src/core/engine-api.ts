@@ -1,5 +1,8 @@
-/** The engine's public types: what getStats() returns and the events it emits. */
+/** The engine's public face: what getStats() returns, the events it emits, the playback position it announces. */
+import type { ConnectionOutcomes } from './connection-outcomes.js';
 import type { PathType } from './ice-path.js';
+import type { PeerConnector } from './peer-connector.js';
+import type { Swarm } from './swarm.js';
 
 export interface EngineStats {
   /** Segment bytes fetched over HTTP. */
@@ -75,4 +78,34 @@ export interface PlaybackPosition {
   readonly position: number;
   /** Whether playback is advancing (the tracker extrapolates the position while it is). */
   readonly playing: boolean;
+}
+
+/** One swarm as the stats see it: its peers' uploads, its connection attempts (none without P2P). */
+export interface SwarmCounts {
+  readonly swarm: Pick<Swarm, 'uploadsInProgress'>;
+  readonly connector: Pick<PeerConnector, 'counts'> | undefined;
+  readonly outcomes: Pick<ConnectionOutcomes, 'counts' | 'pathCounts'> | undefined;
+}
+
+/** The connection and upload counts of getStats(), all swarms together. */
+export function swarmTotals(entries: Iterable<SwarmCounts>): {
+  connections: { created: number; open: number; failed: number; connecting: number };
+  connectionPaths: Record<PathType | 'unknown', number>;
+  connectionAttempts: { ok: number; failed: number };
+  uploads: number;
+} {
+  const connections = { created: 0, open: 0, failed: 0, connecting: 0 };
+  const connectionPaths = { host: 0, srflx: 0, prflx: 0, relay: 0, unknown: 0 };
+  const connectionAttempts = { ok: 0, failed: 0 };
+  let uploads = 0;
+  for (const entry of entries) {
+    uploads += entry.swarm.uploadsInProgress();
+    const counts = entry.connector?.counts;
+    if (counts) for (const key of ['created', 'open', 'failed', 'connecting'] as const) connections[key] += counts[key];
+    if (!entry.outcomes) continue;
+    for (const key of Object.keys(connectionPaths) as (keyof typeof connectionPaths)[]) connectionPaths[key] += entry.outcomes.pathCounts[key];
+    connectionAttempts.ok += entry.outcomes.counts.ok;
+    connectionAttempts.failed += entry.outcomes.counts.failed;
+  }
+  return { connections, connectionPaths, connectionAttempts, uploads };
 }

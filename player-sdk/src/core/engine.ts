@@ -8,7 +8,7 @@ import type { FetchLike } from './http-loader.js';
 import { PeerChannel } from './peer-channel.js';
 import { PeerConnector, randomId20 } from './peer-connector.js';
 import { webCryptoAvailable } from './integrity.js';
-import type { EngineEvents, EngineStats, PlaybackPosition } from './engine-api.js';
+import { swarmTotals, type EngineEvents, type EngineStats, type PlaybackPosition } from './engine-api.js';
 import { DEFAULT_ENGINE_OPTIONS, validateOptions, type EngineOptions } from './options.js';
 import { nextHttpThroughput } from './scheduler.js';
 import type { SegmentRef } from './segment.js';
@@ -333,19 +333,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
 
   getStats(): EngineStats {
     const { httpBytes, p2pBytes, p2pRelayBytes } = this.counters;
-    const connections = { created: 0, open: 0, failed: 0, connecting: 0 };
-    const connectionPaths = { host: 0, srflx: 0, prflx: 0, relay: 0, unknown: 0 };
-    const connectionAttempts = { ok: 0, failed: 0 };
-    let uploads = 0;
-    for (const entry of this.ready) {
-      uploads += entry.swarm.uploadsInProgress();
-      const counts = entry.connector?.counts;
-      if (counts) for (const key of ['created', 'open', 'failed', 'connecting'] as const) connections[key] += counts[key];
-      if (!entry.outcomes) continue;
-      for (const key of Object.keys(connectionPaths) as (keyof typeof connectionPaths)[]) connectionPaths[key] += entry.outcomes.pathCounts[key];
-      connectionAttempts.ok += entry.outcomes.counts.ok;
-      connectionAttempts.failed += entry.outcomes.counts.failed;
-    }
+    const { connections, connectionPaths, connectionAttempts, uploads } = swarmTotals(this.ready);
     return {
       ...this.counters,
       uploadBytes: this.uploads.uploaded,
