@@ -17,7 +17,7 @@ const INTERNAL_MEMBERS = [
   'markComplete', 'markFailed', 'waiters', 'notify', 'grow', 'completeBytes',
   // SegmentJob, RelayJudge, UploadPolicy
   'wakeUp', 'wakeJobs', 'hurry', 'jobHost', 'relays', 'punish', 'evidence', 'judgeEvidence', 'estimateHttpMs',
-  'startMetering', 'sampleUplink', 'meterTimer', 'refusedBusy',
+  'startMetering', 'sampleUplink', 'meterTimer', 'refusedBusy', 'uploadPolicy',
   // engine, connector, tracker client, upload budget, adapter
   'connectSwarm', 'connectTracker', 'createSwarm', 'warnOnce', 'warned', 'fetchImpl', 'httpRate', 'closeConnection',
   'whenOpen', 'ensureSocket', 'scheduleReconnect', 'sendAnnounce', 'sessionFor', 'reconnectTimer', 'bucketOf',

@@ -46,7 +46,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   private readonly store: SegmentStore;
   /** What every HTTP request for segments goes through, init segments included: `options.fetch`, else the global fetch. */
   readonly fetchImpl: FetchLike;
-  private readonly uploads: UploadPolicy;
+  private readonly uploadPolicy: UploadPolicy;
   private readonly banned = new Set<string>();
   private readonly signaling: Signaling | undefined;
   private httpRate: number | undefined;
@@ -69,7 +69,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     this.store = new SegmentStore(this.options.segmentMemoryBytes, this.options.maxSegmentBytes, (swarmId, segment) => {
       for (const entry of this.ready) if (entry.swarm.id === swarmId) entry.swarm.evicted(segment);
     });
-    this.uploads = new UploadPolicy(this.options, this.options.clock, {
+    this.uploadPolicy = new UploadPolicy(this.options, this.options.clock, {
       uploadingPeers: () => this.ready.reduce((sum, entry) => sum + entry.swarm.uploadingPeers(), 0),
       pendingUploadBytes: () => this.ready.reduce((sum, entry) => sum + entry.swarm.pendingUploadBytes(), 0),
       uploadsInFlight: () => this.ready.reduce((sum, entry) => sum + entry.swarm.uploadsInFlight(), 0),
@@ -127,7 +127,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       fetch: this.fetchImpl,
       settings: this.options,
       clock: this.options.clock,
-      uploads: this.uploads,
+      uploadPolicy: this.uploadPolicy,
       onPeerBytesDiscarded: (bytes) => (this.counters.p2pDiscardedBytes += bytes),
       ban: (peerId, reason) => this.ban(peerId, reason),
       httpThroughput: () => this.httpRate,
@@ -135,7 +135,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     });
     const outcomes = p2pEnabled ? new ConnectionOutcomes({ clock: this.options.clock }) : undefined;
     swarm.on('segment-loaded', (sequence, bytesFrom, size, peers) => {
-      this.uploads.observeSegment(size.bytes, size.duration);
+      this.uploadPolicy.observeSegment(size.bytes, size.duration);
       this.counters.httpBytes += bytesFrom.http;
       this.counters.p2pBytes += bytesFrom.p2p;
       if (bytesFrom.p2p > 0 && peers.some((peerId) => outcomes?.pathOf(peerId) === 'relay')) this.counters.p2pRelayBytes += bytesFrom.p2p;
@@ -217,7 +217,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       watched.forget(peerId);
       if (!swarm.hasPeer(peerId)) kept.delete(peerId);
     });
-    this.uploads.startMetering();
+    this.uploadPolicy.startMetering();
     const entry: SwarmEntry = { swarm, connector, session, outcomes: watched, announceTimer: undefined };
     const announce = async (): Promise<void> => {
       if (this.iceServers === undefined) {
@@ -336,15 +336,15 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     const { connections, connectionPaths, connectionAttempts, uploads } = swarmTotals(this.ready);
     return {
       ...this.counters,
-      uploadBytes: this.uploads.uploaded,
-      uploadsRefusedBusy: this.uploads.refusedBusy,
+      uploadBytes: this.uploadPolicy.uploaded,
+      uploadsRefusedBusy: this.uploadPolicy.refusedBusy,
       offloadRatio: httpBytes + p2pBytes === 0 ? 0 : (p2pBytes - p2pRelayBytes) / (httpBytes + p2pBytes),
       connectionPaths,
       connectionAttempts,
       peers: this.peerCount(),
       startupMs: this.startupMs,
-      uploadBudget: Math.round(this.uploads.budget.rate),
-      uplinkRate: this.uploads.uplinkRate === undefined ? undefined : Math.round(this.uploads.uplinkRate),
+      uploadBudget: Math.round(this.uploadPolicy.budget.rate),
+      uplinkRate: this.uploadPolicy.uplinkRate === undefined ? undefined : Math.round(this.uploadPolicy.uplinkRate),
       uploadsInProgress: uploads,
       segmentMemoryBytes: this.store.bytes,
       connectionsCreated: connections.created,
@@ -357,7 +357,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.uploads.destroy();
+    this.uploadPolicy.destroy();
     for (const entry of this.swarms.values()) {
       entry.then(
         (e) => {

@@ -24,7 +24,7 @@ export interface PeerHost {
   /** The buffer of a segment this player holds or is loading, if any. */
   segmentFor(segment: number): SegmentBuffer | undefined;
   /** What this player uploads, to whom and how fast (see UploadPolicy). */
-  readonly uploads: PeerUploads;
+  readonly uploadPolicy: PeerUploads;
   /** Bytes the peer sent that arrived too late to be used (their request was cancelled or already filled). */
   onDiscarded(bytes: number): void;
   readonly clock: Clock;
@@ -229,7 +229,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
         if (!upload) return; // finished or stopped meanwhile
         const acked = Math.min(message.received, upload.sent);
         if (acked <= upload.acked) return;
-        this.host.uploads.onAcknowledged(acked - upload.acked);
+        this.host.uploadPolicy.onAcknowledged(acked - upload.acked);
         upload.acked = acked;
         this.pump(message.request, upload);
         return;
@@ -312,11 +312,11 @@ export class Peer extends TypedEmitter<PeerEvents> {
       return;
     }
     const buffer = this.host.segmentFor(segment);
-    if (!buffer || buffer.status === 'failed' || !this.host.uploads.mayUpload(this)) {
+    if (!buffer || buffer.status === 'failed' || !this.host.uploadPolicy.mayUpload(this)) {
       this.channel.send({ type: 'absent', request, segment });
       return;
     }
-    const retryMs = this.host.uploads.admit(Math.max(0, (buffer.total ?? buffer.received) - offset));
+    const retryMs = this.host.uploadPolicy.admit(Math.max(0, (buffer.total ?? buffer.received) - offset));
     if (retryMs > 0) {
       this.channel.send({ type: 'busy', request, segment, retryMs });
       return;
@@ -340,7 +340,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
     const total = buffer.total;
     while (total !== undefined && upload.sent < buffer.received && upload.sent - upload.acked < SEND_WINDOW_BYTES && !this.channel.congested) {
       const size = Math.min(MAX_DATA_CHUNK_BYTES, buffer.received - upload.sent);
-      const wait = this.host.uploads.waitMs(this, size);
+      const wait = this.host.uploadPolicy.waitMs(this, size);
       if (wait > 0) {
         upload.timer = this.host.clock.setTimeout(() => {
           upload.timer = undefined;
@@ -350,7 +350,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
       }
       this.channel.send({ type: 'data', request, offset: upload.sent, total, bytes: buffer.slice(upload.sent, upload.sent + size) });
       upload.sent += size;
-      this.host.uploads.onUploaded(size);
+      this.host.uploadPolicy.onUploaded(size);
     }
     if (total !== undefined && upload.sent === total) {
       this.served.add(buffer.segment);

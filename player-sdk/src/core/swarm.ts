@@ -31,7 +31,7 @@ export interface SwarmContext {
   readonly settings: SwarmSettings;
   readonly clock: Clock;
   /** The upload policy every peer of every swarm answers requests under. */
-  readonly uploads: PeerUploads;
+  readonly uploadPolicy: PeerUploads;
   /** Peer bytes that arrived and were not kept: late, failed verification or withdrawn, or held by a job that failed. */
   onPeerBytesDiscarded(bytes: number): void;
   /** A peer sent bytes that failed verification, or broke the protocol: it is disconnected and never reconnected. */
@@ -254,7 +254,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     const host: PeerHost = {
       swarmId: this.id,
       segmentFor: (segment) => this.context.store.get(this.id, segment),
-      uploads: this.context.uploads,
+      uploadPolicy: this.context.uploadPolicy,
       onDiscarded: (bytes) => this.context.onPeerBytesDiscarded(bytes),
       clock: this.context.clock,
     };
