@@ -1,22 +1,24 @@
-import { afterEach, expect } from 'vitest';
+import { expect } from 'vitest';
 import { ShoalEngine } from '../src/core/engine.js';
 import type { EngineOptions } from '../src/core/options.js';
 import type { HostileBehaviour, HostilePeer } from './hostile-peer.js';
 import type { SegmentServer } from './segment-server.js';
 import { openArena, type Arena } from './wire-arena.js';
 
-/** Helpers of the hostile-peer tests: one arena per test, torn down after it. */
+/**
+ * What the hostile-peer tests share: an arena of one honest engine and one attacker, the deadline each
+ * segment must meet, and what the attacker was asked and let in on.
+ */
 
 export const SEGMENT_BYTES = 300_000;
 export const DEADLINE_MS = 5_000;
-/** Steps run after each test, last first. */
+
+/** What a test opened, undone after it in reverse order by `runCleanup` (each test file's `afterEach`). */
 export const cleanup: (() => void | Promise<void>)[] = [];
 
-/** Registers the clean-up of `cleanup` after each test of the calling file. */
-export function cleanAfterEach(): void {
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) await step();
-  });
+export async function runCleanup(): Promise<void> {
+  for (const step of cleanup.reverse()) await step();
+  cleanup.length = 0;
 }
 
 /** An origin of `count` segments, one honest engine and one attacker in the same swarm, connected. */
