@@ -25,6 +25,26 @@ export default tseslint.config(
     },
   },
   {
+    // The SDK's folders depend one way: core → signaling → util. The core is player-agnostic: it knows
+    // neither hls.js nor its adapter.
+    files: ['player-sdk/src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['hls.js', 'hls.js/*', '../hlsjs/*', '**/hlsjs/*'], message: 'The core is player-agnostic: adapters import the core, never the reverse.' }] }],
+    },
+  },
+  {
+    files: ['player-sdk/src/signaling/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['hls.js', 'hls.js/*', '../core/*', '../hlsjs/*', '**/core/*', '**/hlsjs/*'], message: 'Signaling depends on util/ and the protocol only.' }] }],
+    },
+  },
+  {
+    files: ['player-sdk/src/util/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['hls.js', 'hls.js/*', '../core/*', '../signaling/*', '../hlsjs/*', '**/core/*', '**/signaling/*', '**/hlsjs/*', '@shoal/*'], message: 'util/ is generic: it imports nothing of the SDK.' }] }],
+    },
+  },
+  {
     // ES2017 has no optional catch binding: k6 scripts name the error they ignore `_error`.
     files: ['loadtest/k6/**/*.js'],
     rules: {

@@ -13,8 +13,11 @@ const INTERNAL_MEMBERS = [
   'fromPeer', 'waitForChange', 'httpEstimateMs', 'httpOnly', 'excluded', 'peerIds', 'hasPeer', 'uploadingPeers',
   'helloReceived', 'nextRequest', 'retractions', 'fruitlessRequests', 'implausibleRequests', 'implausible', 'served',
   'stopUpload', 'shutdown', 'onData', 'pump', 'lastProgress', 'lastProgressAt', 'startOffset', 'activeDownloads',
-  'activeUploads', 'segmentFor', 'uploadWaitMs', 'onUploaded', 'contributors', 'declaredTotal', 'declareTotal',
+  'activeUploads', 'segmentFor', 'onUploaded', 'contributors', 'declaredTotal', 'declareTotal',
   'markComplete', 'markFailed', 'waiters', 'notify', 'grow', 'completeBytes',
+  // SegmentJob, RelayJudge, UploadPolicy
+  'wakeUp', 'wakeJobs', 'hurry', 'jobHost', 'relays', 'punish', 'evidence', 'judgeEvidence', 'estimateHttpMs',
+  'startMetering', 'sampleUplink', 'meterTimer', 'refusedBusy', 'uploadPolicy',
   // engine, connector, tracker client, upload budget, adapter
   'connectSwarm', 'connectTracker', 'createSwarm', 'warnOnce', 'warned', 'fetchImpl', 'httpRate', 'closeConnection',
   'whenOpen', 'ensureSocket', 'scheduleReconnect', 'sendAnnounce', 'sessionFor', 'reconnectTimer', 'bucketOf',
@@ -24,10 +27,10 @@ const INTERNAL_MEMBERS = [
   'received', 'destroyed', 'downloads', 'uploads', 'holdings', 'counters', 'announceTimer', 'tokens', 'monitor',
   'finished', 'connections', 'sessions', 'listeners', 'deadline', 'throughput', 'pending', 'handlers',
   'ready', 'introduced', 'candidates', 'connector', 'store', 'jobs', 'known', 'fresh', 'claimed', 'failures',
-  'bytesDownloaded', 'bytesUploaded', 'wake', 'selfId', 'p2pEnabled', 'httpThroughput', 'onHttpTransfer', 'evicted',
+  'wake', 'selfId', 'p2pEnabled', 'httpThroughput', 'onHttpTransfer', 'evicted',
   'disableP2p', 'observeSegment', 'peerRate', 'configure', 'tryTake', 'mayConnect', 'createOffers', 'handleOffer',
   'handleAnswer', 'maxConnecting', 'accepts', 'onChannel', 'lastAt', 'startedAt',
-  'busyUntil', 'pendingUploadBytes', 'admitUpload', 'highWater', 'drainRate', 'congestedSince', 'measureDrain',
+  'busyUntil', 'pendingUploadBytes', 'highWater', 'drainRate', 'congestedSince', 'measureDrain',
 ];
 
 export const bundleOptions = {

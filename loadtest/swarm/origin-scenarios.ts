@@ -1,7 +1,7 @@
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import WebSocket from 'ws';
 import type { EngineOptions } from '@shoal/player-sdk';
-import { RETRACT_WINDOW_MS } from '../../player-sdk/src/core/swarm.js';
+import { RETRACT_WINDOW_MS } from '../../player-sdk/src/core/relay-judge.js';
 import { analyse } from './analysis.js';
 import { SimulatedViewer, type ViewerReport } from './simulated-viewer.js';
 import type { SegmentLoad } from './worker.js';

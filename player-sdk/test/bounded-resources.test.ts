@@ -4,9 +4,9 @@ import { decodePeerMessage, encodePeerMessage, PEER_PROTOCOL_VERSION } from '@sh
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { infoHashOf, ShoalEngine, swarmKeyOf } from '../src/core/engine.js';
 import type { EngineOptions } from '../src/core/options.js';
-import { systemClock } from '../src/core/clock.js';
+import { systemClock } from '../src/util/clock.js';
 import { PeerConnector } from '../src/core/peer-connector.js';
-import type { Signaling, SignalingHandlers } from '../src/core/signaling.js';
+import type { Signaling, SignalingHandlers } from '../src/signaling/signaling.js';
 
 /**
  * One viewer's resources over 10 simulated minutes (fake clock) in a swarm of 200 remote viewers that

@@ -7,7 +7,7 @@ import { PeerConnector } from '../src/core/peer-connector.js';
 import { SegmentStore } from '../src/core/segment-store.js';
 import { Swarm } from '../src/core/swarm.js';
 import { createFragmentLoader } from '../src/hlsjs/fragment-loader.js';
-import { TrackerClient, type WebSocketLike } from '../src/p2p/tracker-client.js';
+import { TrackerClient, type WebSocketLike } from '../src/signaling/tracker-client.js';
 import { MemorySignalingHub } from './memory-signaling.js';
 import { SegmentServer } from './segment-server.js';
 

@@ -1,6 +1,6 @@
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import { decodePeerMessage, encodePeerMessage, MAX_DATA_CHUNK_BYTES, PEER_PROTOCOL_VERSION, type HaveEntry, type PeerMessage } from '@shoal/protocol';
-import type { Signaling, SignalingSession } from '../src/core/signaling.js';
+import type { Signaling, SignalingSession } from '../src/signaling/signaling.js';
 
 /**
  * A hostile viewer of the tests' own writing: it joins a swarm through signaling like any viewer, answers

@@ -1,6 +1,7 @@
 import type { HaveEntry, PeerMessage } from '@shoal/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_FAILED_RELAYS, MAX_FRUITLESS_REQUESTS, RETRACT_WINDOW_MS } from '../src/core/swarm.js';
+import { MAX_FAILED_RELAYS, RETRACT_WINDOW_MS } from '../src/core/relay-judge.js';
+import { MAX_FRUITLESS_REQUESTS } from '../src/core/segment-job.js';
 import { greetAndClaim, HostilePeer, sendData, type HostileBehaviour, type HostileChannel } from './hostile-peer.js';
 import { accepted, arena, cleanup, DEADLINE_MS, httpOnlyMs, loadInTime, requestsTo, runCleanup, SEGMENT_BYTES } from './hostile-peers-setup.js';
 import type { SegmentServer } from './segment-server.js';

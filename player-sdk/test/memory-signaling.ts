@@ -1,4 +1,4 @@
-import type { Signaling, SignalingHandlers, SignalingSession } from '../src/core/signaling.js';
+import type { Signaling, SignalingHandlers, SignalingSession } from '../src/signaling/signaling.js';
 
 /**
  * An in-process stand-in for the tracker: relays each announced offer to one other member of the swarm

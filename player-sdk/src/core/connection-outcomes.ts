@@ -1,5 +1,5 @@
 import { MAX_FAILED_PEERS, type ShoalAnnounceExtension } from '@shoal/protocol';
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { PATH_TYPES, readSelectedPath, type PathType } from './ice-path.js';
 
 export interface ConnectionOutcomesOptions {

@@ -1,100 +1,26 @@
-import { TrackerClient } from '../p2p/tracker-client.js';
-import type { TimerHandle } from './clock.js';
+import { TrackerClient } from '../signaling/tracker-client.js';
+import type { TimerHandle } from '../util/clock.js';
 import { ConnectionOutcomes } from './connection-outcomes.js';
 import { keepsConnection } from './glare.js';
-import type { PathType } from './ice-path.js';
 import { ShoalError } from './errors.js';
-import { TypedEmitter } from './event-emitter.js';
+import { TypedEmitter } from '../util/event-emitter.js';
 import type { FetchLike } from './http-loader.js';
 import { PeerChannel } from './peer-channel.js';
 import { PeerConnector, randomId20 } from './peer-connector.js';
-import type { Peer } from './peer.js';
-import { sha256, webCryptoAvailable } from './integrity.js';
-import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './options.js';
-import { uploadAdmission } from './scheduler.js';
+import { webCryptoAvailable } from './integrity.js';
+import { swarmTotals, type EngineEvents, type EngineStats, type PlaybackPosition } from './engine-api.js';
+import { DEFAULT_ENGINE_OPTIONS, validateOptions, type EngineOptions } from './options.js';
+import { nextHttpThroughput } from './scheduler.js';
 import type { SegmentRef } from './segment.js';
 import { SegmentStore } from './segment-store.js';
-import type { Signaling, SignalingSession } from './signaling.js';
-import { Swarm, type LoadedSegment } from './swarm.js';
-import { swarmKeyOf } from './swarm-key.js';
-import { UploadBudget } from './upload-budget.js';
-import { UplinkMeter } from './uplink-meter.js';
-
-/** How often the uplink meter looks at what peers acknowledged. */
-const UPLINK_SAMPLE_MS = 500;
-/** Of the uplink meter's windows, one in this many paces uploads above the measured uplink (a probe). */
-const UPLINK_PROBE_EVERY = 4;
+import type { Signaling, SignalingSession } from '../signaling/signaling.js';
+import { Swarm } from './swarm.js';
+import type { LoadedSegment } from './segment-job.js';
+import { infoHashOf, swarmKeyOf } from './swarm-key.js';
+import { UploadPolicy } from './upload-policy.js';
 
 /** Peer ids refused for good (oldest forgotten first past this many). */
 const MAX_BANNED_PEERS = 4096;
-
-export interface EngineStats {
-  /** Segment bytes fetched over HTTP. */
-  readonly httpBytes: number;
-  /** Segment bytes received from peers and verified (relayed ones included). */
-  readonly p2pBytes: number;
-  /**
-   * The part of `p2pBytes` that came over connections relayed by a TURN server: the server sent them, so they
-   * are not offload.
-   */
-  readonly p2pRelayBytes: number;
-  /** Bytes sent to peers. */
-  readonly uploadBytes: number;
-  /**
-   * Bytes peers sent this player that it did not keep: chunks arriving after it gave up on the request,
-   * copies that failed verification or that their sender withdrew, bytes of a load that failed. Peers' uplink
-   * spent for nothing.
-   */
-  readonly p2pDiscardedBytes: number;
-  /** Direct peer bytes / all segment bytes: (p2pBytes − p2pRelayBytes) / (httpBytes + p2pBytes); 0 before any byte. */
-  readonly offloadRatio: number;
-  /** Peer connections that connected, by the path of their selected ICE candidate pair (`unknown`: stats said nothing). */
-  readonly connectionPaths: Readonly<Record<PathType | 'unknown', number>>;
-  /** Connection attempts (offer and answer exchanged) that connected and that failed, all swarms together. */
-  readonly connectionAttempts: { readonly ok: number; readonly failed: number };
-  /** Peers connected, all swarms together. */
-  readonly peers: number;
-  readonly stalls: number;
-  readonly stallMs: number;
-  /** Time from attach to first frame, once known. */
-  readonly startupMs: number | undefined;
-  readonly integrityFailures: number;
-  /** Exceptions caught inside Shoal (each one fell back to plain HTTP). */
-  readonly faults: number;
-  /** Upload budget now, bytes per second, all peers together (one peer may draw `peerUploadShare` of it). */
-  readonly uploadBudget: number;
-  /** What the uplink was measured to carry (bytes peers acknowledged per second while uploads kept bytes in flight); the budget stays below it. undefined until measured. */
-  readonly uplinkRate: number | undefined;
-  /** Segment requests of peers being served now (at most maxUploadPeers × 4). */
-  readonly uploadsInProgress: number;
-  /** Peer requests answered 'busy' since the start: the uplink was full (uploadQueueMs). */
-  readonly uploadsRefusedBusy: number;
-  /** Bytes of complete segments held for peers (at most segmentMemoryBytes). */
-  readonly segmentMemoryBytes: number;
-  /** RTCPeerConnections made since the start, all swarms together. */
-  readonly connectionsCreated: number;
-  /** RTCPeerConnections with an open data channel now. */
-  readonly connectionsOpen: number;
-  /** RTCPeerConnections closed without ever opening: unanswered offers, failed ICE, refused. */
-  readonly connectionsFailed: number;
-  /** RTCPeerConnections in progress now (at most maxConnectingPeers per swarm). */
-  readonly connectionsConnecting: number;
-}
-
-export interface EngineEvents {
-  /** A segment finished loading: bytes by source, and the peers (ids) that sent some of it. */
-  'segment-loaded': (info: { readonly swarm: string; readonly sequence: number; readonly httpBytes: number; readonly p2pBytes: number; readonly peers: readonly string[] }) => void;
-  'peer-connected': (info: { readonly swarm: string; readonly peerId: string }) => void;
-  'peer-disconnected': (info: { readonly swarm: string; readonly peerId: string; readonly reason: string }) => void;
-  'integrity-failure': (info: { readonly swarm: string; readonly sequence: number; readonly peers: readonly string[] }) => void;
-  /**
-   * A peer was banned for the rest of the session, and why: 'bad bytes', 'false size', 'silent claims'
-   * (claims it never serves), 'false relays', 'kept a false relay', or the protocol rule it broke.
-   */
-  'peer-banned': (info: { readonly peerId: string; readonly reason: string }) => void;
-  /** Something degraded (tracker unreachable, WebRTC missing); playback goes on over HTTP. */
-  warning: (error: Error) => void;
-}
 
 interface SwarmEntry {
   readonly swarm: Swarm;
@@ -104,17 +30,7 @@ interface SwarmEntry {
   announceTimer: TimerHandle | undefined;
 }
 
-function hex(bytes: Uint8Array): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** The 20-byte info hash of a swarm key: the first 20 bytes of its SHA-256, as a binary string (WebTorrent's form). */
-export async function infoHashOf(key: string): Promise<{ binary: string; hex: string }> {
-  const digest = (await sha256(new TextEncoder().encode(key))).subarray(0, 20);
-  return { binary: String.fromCharCode(...digest), hex: hex(digest) };
-}
-
-export { swarmKeyOf } from './swarm-key.js';
+export { infoHashOf, swarmKeyOf } from './swarm-key.js';
 
 /**
  * The player-agnostic P2P engine: one swarm per rendition, peers found through the tracker, segments
@@ -128,12 +44,13 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   /** Swarms whose set-up finished, for synchronous counting. */
   private readonly ready: SwarmEntry[] = [];
   private readonly store: SegmentStore;
-  private readonly fetchImpl: FetchLike;
-  private readonly uploadBudget: UploadBudget;
+  /** What every HTTP request for segments goes through, init segments included: `options.fetch`, else the global fetch. */
+  readonly fetchImpl: FetchLike;
+  private readonly uploadPolicy: UploadPolicy;
   private readonly banned = new Set<string>();
   private readonly signaling: Signaling | undefined;
   private httpRate: number | undefined;
-  private counters = { httpBytes: 0, p2pBytes: 0, p2pRelayBytes: 0, uploadBytes: 0, p2pDiscardedBytes: 0, stalls: 0, stallMs: 0, integrityFailures: 0, faults: 0, uploadsRefusedBusy: 0 };
+  private counters = { httpBytes: 0, p2pBytes: 0, p2pRelayBytes: 0, p2pDiscardedBytes: 0, stalls: 0, stallMs: 0, integrityFailures: 0, faults: 0 };
   /**
    * ICE servers for new connections: the page's, else those the edge handed out (undefined until the first
    * announce reply says, while offers wait: offers made without them would be useless behind NATs).
@@ -141,29 +58,22 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   private iceServers: RTCIceServer[] | undefined;
   private startupMs: number | undefined;
   private destroyed = false;
-  private readonly uplinkMeter = new UplinkMeter();
-  private uplinkSamples = 0;
-  private uplinkTimer: TimerHandle | undefined;
-  /** Upload bytes peers acknowledged since the start (what the uplink meter measures). */
-  private uploadAcknowledged = 0;
 
   constructor(options: Partial<EngineOptions> = {}) {
     super();
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
-    for (const name of ['maxPeers', 'maxConnectingPeers', 'connectTimeoutMs', 'offersPerAnnounce', 'urgentWindowMs', 'peerStallMs', 'segmentMemoryBytes', 'maxSegmentBytes', 'statsIntervalMs'] as const) {
-      const value = this.options[name];
-      if (!Number.isFinite(value) || value < 0) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} out of range`);
-    }
-    for (const name of ['uploadRateLimit', 'uploadBitrateMultiple', 'peerUploadShare', 'uploadQueueMs'] as const) {
-      if (!(this.options[name] > 0) || (name === 'peerUploadShare' && this.options[name] > 1)) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} out of range`);
-    }
+    validateOptions(this.options);
     const fetchImpl = this.options.fetch ?? (globalThis.fetch?.bind(globalThis) as FetchLike | undefined);
     if (!fetchImpl) throw new ShoalError('SHOAL_ERR_OPTIONS', 'no fetch implementation');
     this.fetchImpl = fetchImpl;
     this.store = new SegmentStore(this.options.segmentMemoryBytes, this.options.maxSegmentBytes, (swarmId, segment) => {
       for (const entry of this.ready) if (entry.swarm.id === swarmId) entry.swarm.evicted(segment);
     });
-    this.uploadBudget = new UploadBudget(this.options, () => this.options.clock.now());
+    this.uploadPolicy = new UploadPolicy(this.options, this.options.clock, {
+      uploadingPeers: () => this.ready.reduce((sum, entry) => sum + entry.swarm.uploadingPeers(), 0),
+      pendingUploadBytes: () => this.ready.reduce((sum, entry) => sum + entry.swarm.pendingUploadBytes(), 0),
+      uploadsInFlight: () => this.ready.reduce((sum, entry) => sum + entry.swarm.uploadsInFlight(), 0),
+    });
     this.signaling = this.options.signaling ?? this.connectTracker();
     // Only a tracker connection of ours can hand out servers; custom signaling uses what the page gave, or none.
     this.iceServers = this.options.iceServers ?? (this.signaling instanceof TrackerClient ? undefined : []);
@@ -174,11 +84,11 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     if (trackerUrl === undefined) return undefined;
     try {
       const client = new TrackerClient({ url: trackerUrl, WebSocket });
-      client.on('warning', (reason) => this.emit('warning', new Error(`tracker: ${reason}`)));
+      client.on('warning', (reason) => this.emit('warning', new ShoalError('SHOAL_ERR_TRACKER', `tracker: ${reason}`)));
       return client;
     } catch (error) {
       // No WebSocket here: say so once, and play over HTTP.
-      queueMicrotask(() => this.emit('warning', error as Error));
+      queueMicrotask(() => this.emit('warning', new ShoalError('SHOAL_ERR_TRACKER', (error as Error).message)));
       return undefined;
     }
   }
@@ -217,23 +127,15 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       fetch: this.fetchImpl,
       settings: this.options,
       clock: this.options.clock,
-      mayUpload: (peer) => this.mayUpload(peer),
-      uploadWaitMs: (peer, bytes) => this.uploadBudget.waitMs(peer, bytes),
-      admitUpload: (bytes) => this.admitUpload(bytes),
-      onUploaded: (bytes) => (this.counters.uploadBytes += bytes),
-      onUploadAcknowledged: (bytes) => (this.uploadAcknowledged += bytes),
+      uploadPolicy: this.uploadPolicy,
       onPeerBytesDiscarded: (bytes) => (this.counters.p2pDiscardedBytes += bytes),
       ban: (peerId, reason) => this.ban(peerId, reason),
       httpThroughput: () => this.httpRate,
-      onHttpTransfer: (bytes, ms) => {
-        if (bytes < 50_000 || ms <= 0) return;
-        const rate = (bytes / ms) * 1000;
-        this.httpRate = this.httpRate === undefined ? rate : this.httpRate * 0.7 + rate * 0.3;
-      },
+      onHttpTransfer: (bytes, ms) => (this.httpRate = nextHttpThroughput(this.httpRate, bytes, ms)),
     });
     const outcomes = p2pEnabled ? new ConnectionOutcomes({ clock: this.options.clock }) : undefined;
     swarm.on('segment-loaded', (sequence, bytesFrom, size, peers) => {
-      this.uploadBudget.observeSegment(size.bytes, size.duration);
+      this.uploadPolicy.observeSegment(size.bytes, size.duration);
       this.counters.httpBytes += bytesFrom.http;
       this.counters.p2pBytes += bytesFrom.p2p;
       if (bytesFrom.p2p > 0 && peers.some((peerId) => outcomes?.pathOf(peerId) === 'relay')) this.counters.p2pRelayBytes += bytesFrom.p2p;
@@ -248,7 +150,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
 
     if (!p2pEnabled || !outcomes) {
       if (!verifiable) this.warnOnce(new ShoalError('SHOAL_ERR_NO_WEBCRYPTO'));
-      else if (!RTC) this.warnOnce(new Error('WebRTC is not available: HTTP only'));
+      else if (!RTC) this.warnOnce(new ShoalError('SHOAL_ERR_NO_WEBRTC'));
       return { swarm, connector: undefined, session: undefined, outcomes: undefined, announceTimer: undefined };
     }
     try {
@@ -315,12 +217,12 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       watched.forget(peerId);
       if (!swarm.hasPeer(peerId)) kept.delete(peerId);
     });
-    this.uplinkTimer ??= this.options.clock.setInterval(() => this.sampleUplink(), UPLINK_SAMPLE_MS);
+    this.uploadPolicy.startMetering();
     const entry: SwarmEntry = { swarm, connector, session, outcomes: watched, announceTimer: undefined };
     const announce = async (): Promise<void> => {
       if (this.iceServers === undefined) {
         // Join without offers; the reply brings the ICE servers, and offers follow at once.
-        session.announce([], { v: 1, ...watched.takeExtension() });
+        session.announce([], { v: 1, ...this.playbackExtension(), ...watched.takeExtension() });
         return;
       }
       // Offers only for room this player has and for peers it has yet to meet: each costs a connection
@@ -330,7 +232,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       const unmet = members === undefined ? Infinity : members - 1 - peers;
       const wanted = Math.min(this.options.offersPerAnnounce, this.options.maxPeers - peers - connector.counts.connecting, unmet);
       const offers = wanted > 0 ? await connector.createOffers(wanted) : [];
-      if (!this.destroyed) session.announce(offers, { v: 1, ...watched.takeExtension() });
+      if (!this.destroyed) session.announce(offers, { v: 1, ...this.playbackExtension(), ...watched.takeExtension() });
     };
     const announceSafely = (): void => void announce().catch((error: unknown) => this.fault('announce', error));
     announceNow = announceSafely;
@@ -342,19 +244,30 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
 
   private readonly announcers = new Map<SwarmEntry, () => void>();
 
-  /** Feeds the uplink meter; a new estimate lowers (or frees) the upload budget. */
-  private sampleUplink(): void {
-    const inFlight = this.ready.reduce((sum, entry) => sum + entry.swarm.uploadsInFlight(), 0);
-    const estimate = this.uplinkMeter.sample({ at: this.options.clock.now(), acknowledged: this.uploadAcknowledged, inFlight, budgetHeld: this.uploadBudget.held });
-    if (estimate !== undefined) this.uploadBudget.observeUplink(estimate);
-    // One window in every few paces sends above the estimate, so a faster link can show itself.
-    this.uploadBudget.probe(++this.uplinkSamples % UPLINK_PROBE_EVERY === 0);
+  /**
+   * Where playback is, read at each announce: the tracker pairs players near the same position, who hold the
+   * same segments. The adapter sets it; without it announces carry no position.
+   */
+  trackPlayback(source: () => PlaybackPosition | undefined): void {
+    this.playback = source;
+  }
+
+  private playbackExtension(): { position?: number; playing?: boolean } {
+    try {
+      const state = this.playback?.();
+      return state ? { position: state.position, playing: state.playing } : {};
+    } catch (error) {
+      // The announce goes on without a position.
+      this.fault('playback position', error);
+      return {};
+    }
   }
 
   private announceAll(): void {
     for (const announce of this.announcers.values()) announce();
   }
   private readonly warned = new Set<string>();
+  private playback: (() => PlaybackPosition | undefined) | undefined;
 
   /** Emits a warning once per distinct message: a condition of the page, not of each swarm. */
   private warnOnce(error: Error): void {
@@ -372,23 +285,6 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     const message = error instanceof Error ? error.message : String(error);
     const warning = new ShoalError('SHOAL_ERR_INTERNAL', `${where}: ${message}`);
     if (!this.destroyed) this.emit('warning', warning);
-  }
-
-  private mayUpload(peer: Peer): boolean {
-    const connection = (globalThis as { navigator?: { connection?: { saveData?: boolean; type?: string } } }).navigator?.connection;
-    if (connection?.saveData && !this.options.uploadOnSaveData) return false;
-    if (connection?.type === 'cellular' && !this.options.uploadOnCellular) return false;
-    if (peer.activeUploads > 0) return true;
-    const uploading = this.ready.reduce((sum, entry) => sum + entry.swarm.uploadingPeers(), 0);
-    return uploading < this.options.maxUploadPeers;
-  }
-
-  private admitUpload(bytes: number): number {
-    const queuedBytes = this.ready.reduce((sum, entry) => sum + entry.swarm.pendingUploadBytes(), 0);
-    const admission = uploadAdmission({ queuedBytes, requestBytes: bytes, rate: this.uploadBudget.rate, maxQueueMs: this.options.uploadQueueMs });
-    if (admission.admit) return 0;
-    this.counters.uploadsRefusedBusy++;
-    return admission.retryMs;
   }
 
   /** Whether this peer is refused for good (it broke the protocol or sent bytes that failed their digest). */
@@ -437,28 +333,18 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
 
   getStats(): EngineStats {
     const { httpBytes, p2pBytes, p2pRelayBytes } = this.counters;
-    const connections = { created: 0, open: 0, failed: 0, connecting: 0 };
-    const connectionPaths = { host: 0, srflx: 0, prflx: 0, relay: 0, unknown: 0 };
-    const connectionAttempts = { ok: 0, failed: 0 };
-    let uploads = 0;
-    for (const entry of this.ready) {
-      uploads += entry.swarm.uploadsInProgress();
-      const counts = entry.connector?.counts;
-      if (counts) for (const key of ['created', 'open', 'failed', 'connecting'] as const) connections[key] += counts[key];
-      if (!entry.outcomes) continue;
-      for (const key of Object.keys(connectionPaths) as (keyof typeof connectionPaths)[]) connectionPaths[key] += entry.outcomes.pathCounts[key];
-      connectionAttempts.ok += entry.outcomes.counts.ok;
-      connectionAttempts.failed += entry.outcomes.counts.failed;
-    }
+    const { connections, connectionPaths, connectionAttempts, uploads } = swarmTotals(this.ready);
     return {
       ...this.counters,
+      uploadBytes: this.uploadPolicy.uploaded,
+      uploadsRefusedBusy: this.uploadPolicy.refusedBusy,
       offloadRatio: httpBytes + p2pBytes === 0 ? 0 : (p2pBytes - p2pRelayBytes) / (httpBytes + p2pBytes),
       connectionPaths,
       connectionAttempts,
       peers: this.peerCount(),
       startupMs: this.startupMs,
-      uploadBudget: Math.round(this.uploadBudget.rate),
-      uplinkRate: this.uplinkMeter.rate === undefined ? undefined : Math.round(this.uplinkMeter.rate),
+      uploadBudget: Math.round(this.uploadPolicy.budget.rate),
+      uplinkRate: this.uploadPolicy.uplinkRate === undefined ? undefined : Math.round(this.uploadPolicy.uplinkRate),
       uploadsInProgress: uploads,
       segmentMemoryBytes: this.store.bytes,
       connectionsCreated: connections.created,
@@ -471,7 +357,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.options.clock.clearInterval(this.uplinkTimer);
+    this.uploadPolicy.destroy();
     for (const entry of this.swarms.values()) {
       entry.then(
         (e) => {

@@ -19,7 +19,6 @@ export async function fetchIntoBuffer(
   segment: SegmentRef,
   buffer: SegmentBuffer,
   signal: AbortSignal,
-  onFirstByte?: () => void,
 ): Promise<void> {
   const start = buffer.received;
   const rangeBase = segment.byteRange?.offset ?? 0;
@@ -60,7 +59,6 @@ export async function fetchIntoBuffer(
   }
   if (!response.body) throw new ShoalError('SHOAL_ERR_HTTP', `${segment.url} has no body`);
   const reader = response.body.getReader();
-  let first = true;
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -73,10 +71,6 @@ export async function fetchIntoBuffer(
       }
       if (total !== undefined && buffer.received + chunk.length > total) chunk = chunk.subarray(0, total - buffer.received);
       if (chunk.length === 0) continue;
-      if (first) {
-        first = false;
-        onFirstByte?.();
-      }
       if (!buffer.append(buffer.received, chunk, 'http')) {
         throw new ShoalError('SHOAL_ERR_HTTP', `${segment.url}: too many bytes`);
       }

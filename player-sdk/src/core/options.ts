@@ -1,8 +1,9 @@
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { ShoalError } from './errors.js';
 import type { FetchLike } from './http-loader.js';
 import type { RTCPeerConnectionConstructor } from './peer-connector.js';
-import type { WebSocketConstructor } from '../p2p/tracker-client.js';
-import type { Signaling } from './signaling.js';
+import type { WebSocketConstructor } from '../signaling/tracker-client.js';
+import type { Signaling } from '../signaling/signaling.js';
 import type { SwarmIdOption } from './swarm-key.js';
 
 export interface EngineOptions {
@@ -116,3 +117,14 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
   signaling: undefined,
   clock: systemClock,
 };
+
+/** Throws SHOAL_ERR_OPTIONS for the first option out of its range. */
+export function validateOptions(options: EngineOptions): void {
+  for (const name of ['maxPeers', 'maxConnectingPeers', 'connectTimeoutMs', 'offersPerAnnounce', 'urgentWindowMs', 'peerStallMs', 'segmentMemoryBytes', 'maxSegmentBytes', 'statsIntervalMs'] as const) {
+    const value = options[name];
+    if (!Number.isFinite(value) || value < 0) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} out of range`);
+  }
+  for (const name of ['uploadRateLimit', 'uploadBitrateMultiple', 'peerUploadShare', 'uploadQueueMs'] as const) {
+    if (!(options[name] > 0) || (name === 'peerUploadShare' && options[name] > 1)) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} out of range`);
+  }
+}

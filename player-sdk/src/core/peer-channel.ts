@@ -1,5 +1,5 @@
 import { decodePeerMessage, encodePeerMessage, PeerProtocolError, type PeerMessage } from '@shoal/protocol';
-import { TypedEmitter } from './event-emitter.js';
+import { TypedEmitter } from '../util/event-emitter.js';
 
 /**
  * What may wait in the data channel's own buffer: about QUEUE_SECONDS of what the link was seen to drain,

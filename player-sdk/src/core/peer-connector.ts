@@ -1,5 +1,5 @@
 import type { SessionDescription, TrackerOffer } from '@shoal/protocol';
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 
 export type RTCPeerConnectionConstructor = new (config?: RTCConfiguration) => RTCPeerConnection;
 

@@ -1,6 +1,6 @@
 import { encodePeerMessage, PEER_PROTOCOL_VERSION } from '@shoal/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { systemClock } from './clock.js';
+import { systemClock } from '../util/clock.js';
 import { HELLO_TIMEOUT_MS, Peer, type PeerHost } from './peer.js';
 import { PeerChannel } from './peer-channel.js';
 
@@ -35,11 +35,7 @@ function host(): PeerHost {
   return {
     swarmId: SWARM,
     segmentFor: () => undefined,
-    mayUpload: () => true,
-    uploadWaitMs: () => 0,
-    admitUpload: () => 0,
-    onUploaded: () => undefined,
-    onAcknowledged: () => undefined,
+    uploadPolicy: { mayUpload: () => true, waitMs: () => 0, admit: () => 0, onUploaded: () => undefined, onAcknowledged: () => undefined },
     onDiscarded: () => undefined,
     clock: systemClock,
   };

@@ -1,9 +1,10 @@
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
 import { MAX_DATA_CHUNK_BYTES, PEER_PROTOCOL_VERSION, type HaveEntry, type HaveState, type PeerMessage } from '@shoal/protocol';
 import { ShoalError } from './errors.js';
-import { TypedEmitter } from './event-emitter.js';
+import { TypedEmitter } from '../util/event-emitter.js';
 import type { PeerChannel } from './peer-channel.js';
 import type { SegmentBuffer } from './segment-buffer.js';
+import type { PeerUploads } from './upload-policy.js';
 
 /** Segment states remembered per peer: a live window or a VOD title's worth, never a flood's. */
 export const MAX_PEER_HOLDINGS = 1024;
@@ -30,15 +31,8 @@ export interface PeerHost {
   readonly swarmId: string;
   /** The buffer of a segment this player holds or is loading, if any. */
   segmentFor(segment: number): SegmentBuffer | undefined;
-  /** Whether this player uploads at all right now (policy: saveData, cellular, caps). */
-  mayUpload(peer: Peer): boolean;
-  /** Milliseconds to wait before `bytes` may be sent under the upload rate cap (0: send now, and they are taken). */
-  uploadWaitMs(bytes: number): number;
-  /** Whether the uplink takes a request for `bytes` more now: 0 if so, else ms until it may (answered 'busy'). */
-  admitUpload(bytes: number): number;
-  onUploaded(bytes: number): void;
-  /** The peer acknowledged this many more bytes of an upload (the uplink meter counts them). */
-  onAcknowledged(bytes: number): void;
+  /** What this player uploads, to whom and how fast (see UploadPolicy). */
+  readonly uploadPolicy: PeerUploads;
   /** Bytes the peer sent that arrived too late to be used (their request was cancelled or already filled). */
   onDiscarded(bytes: number): void;
   readonly clock: Clock;
@@ -118,8 +112,6 @@ export class Peer extends TypedEmitter<PeerEvents> {
 
   /** Until when (host clock) the peer said its uplink is full. */
   busyUntil = 0;
-  bytesDownloaded = 0;
-  bytesUploaded = 0;
 
   constructor(
     readonly id: string,
@@ -249,7 +241,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
         if (!upload) return; // finished or stopped meanwhile
         const acked = Math.min(message.received, upload.sent);
         if (acked <= upload.acked) return;
-        this.host.onAcknowledged(acked - upload.acked);
+        this.host.uploadPolicy.onAcknowledged(acked - upload.acked);
         upload.acked = acked;
         this.pump(message.request, upload);
         return;
@@ -310,7 +302,6 @@ export class Peer extends TypedEmitter<PeerEvents> {
       download.reject(new ShoalError('SHOAL_ERR_PEER_PROTOCOL', `peer ${this.id}: bytes that do not fit`));
       return;
     }
-    this.bytesDownloaded += bytes.length;
     download.lastProgressAt = this.host.clock.now();
     // The sender keeps only a window in flight beyond what we acknowledge: its uplink's queue stays short.
     this.channel.send({ type: 'ack', request, received: buffer.received });
@@ -333,11 +324,11 @@ export class Peer extends TypedEmitter<PeerEvents> {
       return;
     }
     const buffer = this.host.segmentFor(segment);
-    if (!buffer || buffer.status === 'failed' || !this.host.mayUpload(this)) {
+    if (!buffer || buffer.status === 'failed' || !this.host.uploadPolicy.mayUpload(this)) {
       this.channel.send({ type: 'absent', request, segment });
       return;
     }
-    const retryMs = this.host.admitUpload(Math.max(0, (buffer.total ?? buffer.received) - offset));
+    const retryMs = this.host.uploadPolicy.admit(Math.max(0, (buffer.total ?? buffer.received) - offset));
     if (retryMs > 0) {
       this.channel.send({ type: 'busy', request, segment, retryMs });
       return;
@@ -361,7 +352,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
     const total = buffer.total;
     while (total !== undefined && upload.sent < buffer.received && upload.sent - upload.acked < SEND_WINDOW_BYTES && !this.channel.congested) {
       const size = Math.min(MAX_DATA_CHUNK_BYTES, buffer.received - upload.sent);
-      const wait = this.host.uploadWaitMs(size);
+      const wait = this.host.uploadPolicy.waitMs(this, size);
       if (wait > 0) {
         upload.timer = this.host.clock.setTimeout(() => {
           upload.timer = undefined;
@@ -371,8 +362,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
       }
       this.channel.send({ type: 'data', request, offset: upload.sent, total, bytes: buffer.slice(upload.sent, upload.sent + size) });
       upload.sent += size;
-      this.bytesUploaded += size;
-      this.host.onUploaded(size);
+      this.host.uploadPolicy.onUploaded(size);
     }
     if (total !== undefined && upload.sent === total) {
       this.served.add(buffer.segment);

@@ -1,5 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { bestPeer, chooseSource, electedForHttp, judgePeerTransfer, resumeOverHttp, uploadAdmission, type PeerCandidate, type PeerTransfer, type SourceInput } from './scheduler.js';
+import {
+  bestPeer,
+  chooseSource,
+  electedForHttp,
+  giveUpOnPeer,
+  httpEstimateMs,
+  judgePeerFailure,
+  judgePeerTransfer,
+  nextHttpThroughput,
+  resumeOverHttp,
+  uploadAdmission,
+  type PeerCandidate,
+  type PeerFailure,
+  type PeerTransfer,
+  type PeerWatch,
+  type SourceInput,
+} from './scheduler.js';
 
 const peer = (peerId: string, state: PeerCandidate['state'], throughput?: number, activeDownloads = 0, failures = 0): PeerCandidate => ({
   peerId,
@@ -179,5 +195,91 @@ describe('judgePeerTransfer', () => {
 
   it('never gives up on a transfer without a deadline unless it stalls', () => {
     expect(judgePeerTransfer({ ...transfer, deadline: undefined, received: 1 })).toBeUndefined();
+  });
+});
+
+describe('giveUpOnPeer', () => {
+  const watch: PeerWatch = {
+    now: 1_000,
+    startedAt: 0,
+    lastProgressAt: 900,
+    held: 200_000,
+    heldAtStart: 0,
+    total: 1_000_000,
+    rangeLength: undefined,
+    peerState: 'complete',
+    peerStallMs: 400,
+    deadline: 10_000,
+    urgentWindowMs: 1_000,
+    httpEstimateMs: 500,
+  };
+
+  it('keeps a peer that delivers in time', () => {
+    // 200 kB in 1 s, 800 kB to go: done at 5 s, well before the deadline.
+    expect(giveUpOnPeer(watch)).toBeUndefined();
+  });
+
+  it('allows a peer still loading the segment three times the stall limit', () => {
+    const silent = { ...watch, lastProgressAt: 0, now: 1_000, deadline: undefined };
+    expect(giveUpOnPeer(silent)).toEqual({ verdict: 'stalled', httpOnly: false });
+    expect(giveUpOnPeer({ ...silent, peerState: 'loading' })).toBeUndefined();
+    expect(giveUpOnPeer({ ...silent, peerState: 'loading', now: 1_201 })).toEqual({ verdict: 'stalled', httpOnly: false });
+  });
+
+  it('hands the rest to HTTP at the deadline, or past half the segment', () => {
+    expect(giveUpOnPeer({ ...watch, now: 8_600, lastProgressAt: 8_500 })).toEqual({ verdict: 'deadline', httpOnly: true });
+    const stalledLate = { ...watch, lastProgressAt: 0, deadline: undefined };
+    expect(giveUpOnPeer({ ...stalledLate, held: 499_999 })?.httpOnly).toBe(false);
+    expect(giveUpOnPeer({ ...stalledLate, held: 500_000 })?.httpOnly).toBe(true);
+  });
+
+  it('projects the rest from the byte range while no source declared a size', () => {
+    // 100 kB in 1 s, 900 kB to go: done at 10 s, past the deadline less the urgent window.
+    expect(giveUpOnPeer({ ...watch, held: 100_000, total: undefined, rangeLength: 1_000_000 })).toEqual({ verdict: 'too slow', httpOnly: false });
+    // Without a known size only one more byte is assumed: never too slow.
+    expect(giveUpOnPeer({ ...watch, held: 100_000, total: undefined })).toBeUndefined();
+  });
+});
+
+describe('judgePeerFailure', () => {
+  const failure: PeerFailure = { code: 'SHOAL_ERR_ABORTED', peerReady: true, progressed: false, claimedComplete: true, fruitlessRequests: 0, maxFruitless: 3 };
+
+  it('takes a busy answer as no fault', () => {
+    expect(judgePeerFailure({ ...failure, code: 'SHOAL_ERR_PEER_BUSY', fruitlessRequests: 2 })).toEqual({ exclude: false, banForProtocol: false, banForSilence: false, fruitlessRequests: 2 });
+  });
+
+  it('bans a peer that broke the protocol, and excludes it from the segment', () => {
+    expect(judgePeerFailure({ ...failure, code: 'SHOAL_ERR_PEER_PROTOCOL', progressed: true })).toEqual({ exclude: true, banForProtocol: true, banForSilence: false, fruitlessRequests: 0 });
+  });
+
+  it('bans a peer that claims complete copies and sends nothing, the third time in a row', () => {
+    expect(judgePeerFailure(failure)).toMatchObject({ banForSilence: false, fruitlessRequests: 1 });
+    expect(judgePeerFailure({ ...failure, fruitlessRequests: 2 })).toMatchObject({ exclude: true, banForSilence: true, fruitlessRequests: 3 });
+  });
+
+  it('clears the record of a peer that sent bytes or answered it has no copy', () => {
+    expect(judgePeerFailure({ ...failure, fruitlessRequests: 2, progressed: true })).toMatchObject({ banForSilence: false, fruitlessRequests: 0 });
+    expect(judgePeerFailure({ ...failure, fruitlessRequests: 2, code: 'SHOAL_ERR_PEER_GONE' })).toMatchObject({ banForSilence: false, fruitlessRequests: 0 });
+    // Gone for real (disconnected): no answer, the record stands.
+    expect(judgePeerFailure({ ...failure, fruitlessRequests: 2, code: 'SHOAL_ERR_PEER_GONE', peerReady: false })).toMatchObject({ banForSilence: true });
+  });
+
+  it('counts nothing against a relay that said it was still loading', () => {
+    expect(judgePeerFailure({ ...failure, claimedComplete: false, fruitlessRequests: 2 })).toEqual({ exclude: true, banForProtocol: false, banForSilence: false, fruitlessRequests: 2 });
+  });
+});
+
+describe('nextHttpThroughput', () => {
+  it('starts from the first transfer big enough to measure, then smooths', () => {
+    expect(nextHttpThroughput(undefined, 49_999, 100)).toBeUndefined();
+    expect(nextHttpThroughput(undefined, 100_000, 0)).toBeUndefined();
+    expect(nextHttpThroughput(undefined, 100_000, 100)).toBe(1_000_000);
+    expect(nextHttpThroughput(1_000_000, 200_000, 100)).toBeCloseTo(1_300_000);
+    expect(nextHttpThroughput(1_000_000, 10_000, 1)).toBe(1_000_000);
+  });
+
+  it('estimates the time HTTP needs, a request latency included', () => {
+    expect(httpEstimateMs(500_000, 1_000_000)).toBe(650);
+    expect(httpEstimateMs(-5, 1_000_000)).toBe(150);
   });
 });

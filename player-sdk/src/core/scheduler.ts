@@ -178,3 +178,102 @@ export function judgePeerTransfer(t: PeerTransfer): 'stalled' | 'deadline' | 'to
 
 /** Transfer time before a rate is projected from it. */
 const MIN_PROJECTION_MS = 500;
+
+/** What the watchdog of a peer transfer knows, once per tick. */
+export interface PeerWatch {
+  readonly now: number;
+  readonly startedAt: number;
+  /** When the peer's last byte for this transfer arrived (undefined: none yet). */
+  readonly lastProgressAt: number | undefined;
+  /** Bytes of the segment held now, and held when the transfer started. */
+  readonly held: number;
+  readonly heldAtStart: number;
+  /** The segment's size, once a source declared it. */
+  readonly total: number | undefined;
+  /** The length of the segment's byte range, if it has one. */
+  readonly rangeLength: number | undefined;
+  /** What the peer says of its copy now. */
+  readonly peerState: 'complete' | 'loading' | 'dropped' | undefined;
+  readonly peerStallMs: number;
+  readonly deadline: number | undefined;
+  readonly urgentWindowMs: number;
+  readonly httpEstimateMs: number;
+}
+
+/**
+ * Whether to give up on the peer now (see judgePeerTransfer), and if so whether the rest of the segment must
+ * come over HTTP: when the deadline leaves no time for another peer, or past half the segment (resumeOverHttp).
+ * A peer still loading the segment itself may pause three times as long while its own source catches up.
+ */
+export function giveUpOnPeer(w: PeerWatch): { readonly verdict: 'stalled' | 'deadline' | 'too slow'; readonly httpOnly: boolean } | undefined {
+  const verdict = judgePeerTransfer({
+    now: w.now,
+    startedAt: w.startedAt,
+    lastProgressAt: w.lastProgressAt ?? w.startedAt,
+    received: w.held - w.heldAtStart,
+    remaining: (w.total ?? w.rangeLength ?? w.held + 1) - w.held,
+    stallLimitMs: w.peerState === 'loading' ? w.peerStallMs * 3 : w.peerStallMs,
+    deadline: w.deadline,
+    urgentWindowMs: w.urgentWindowMs,
+    httpEstimateMs: w.httpEstimateMs,
+  });
+  if (verdict === undefined) return undefined;
+  return { verdict, httpOnly: verdict === 'deadline' || resumeOverHttp(w.held, w.total) };
+}
+
+/** How a download from a peer ended without the segment. */
+export interface PeerFailure {
+  /** The error's code, when it was one of the SDK's. */
+  readonly code: string | undefined;
+  /** The peer is still connected. */
+  readonly peerReady: boolean;
+  /** The peer's bytes added to the segment during this request. */
+  readonly progressed: boolean;
+  /** The peer said its copy was complete when asked. */
+  readonly claimedComplete: boolean;
+  /** Requests in a row the peer left without a byte, before this one. */
+  readonly fruitlessRequests: number;
+  /** Fruitless requests in a row that ban a peer. */
+  readonly maxFruitless: number;
+}
+
+export interface PeerFailureOutcome {
+  /** Not asked for this segment again. */
+  readonly exclude: boolean;
+  /** It broke the protocol: banned with the error's message. */
+  readonly banForProtocol: boolean;
+  /** It claims complete segments and never sends them: banned for silent claims. */
+  readonly banForSilence: boolean;
+  readonly fruitlessRequests: number;
+}
+
+/**
+ * What a failed peer download says of the peer. 'Busy' is no fault: the peer is skipped until it said to ask
+ * again, nothing else changes. Otherwise it is not asked for the segment again. A peer that sent bytes, or that
+ * answered it has no copy while still connected, is no liar; one that claimed a complete copy and sent nothing,
+ * `maxFruitless` times in a row, only costs time and is banned.
+ */
+export function judgePeerFailure(f: PeerFailure): PeerFailureOutcome {
+  if (f.code === 'SHOAL_ERR_PEER_BUSY') return { exclude: false, banForProtocol: false, banForSilence: false, fruitlessRequests: f.fruitlessRequests };
+  const banForProtocol = f.code === 'SHOAL_ERR_PEER_PROTOCOL';
+  const answeredAbsent = f.code === 'SHOAL_ERR_PEER_GONE' && f.peerReady;
+  if (f.progressed || answeredAbsent) return { exclude: true, banForProtocol, banForSilence: false, fruitlessRequests: 0 };
+  if (!f.claimedComplete) return { exclude: true, banForProtocol, banForSilence: false, fruitlessRequests: f.fruitlessRequests };
+  const fruitlessRequests = f.fruitlessRequests + 1;
+  return { exclude: true, banForProtocol, banForSilence: fruitlessRequests >= f.maxFruitless, fruitlessRequests };
+}
+
+/** Transfers shorter than this say more about latency than throughput: they do not move the HTTP average. */
+const MIN_HTTP_SAMPLE_BYTES = 50_000;
+
+/** The smoothed HTTP throughput (bytes per second) after a transfer of `bytes` in `ms`; undefined until one counts. */
+export function nextHttpThroughput(previous: number | undefined, bytes: number, ms: number): number | undefined {
+  if (bytes < MIN_HTTP_SAMPLE_BYTES || ms <= 0) return previous;
+  const rate = (bytes / ms) * 1000;
+  return previous === undefined ? rate : previous * 0.7 + rate * 0.3;
+}
+
+/** Milliseconds HTTP needs for `remaining` bytes at `rate` bytes per second, with a request's latency. */
+export function httpEstimateMs(remaining: number, rate: number): number {
+  return (Math.max(0, remaining) / rate) * 1000 + 150;
+}

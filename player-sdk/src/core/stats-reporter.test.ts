@@ -1,6 +1,6 @@
 import { validateStatsReport, type StatsReport } from '@shoal/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { EngineStats } from './engine.js';
+import type { EngineStats } from './engine-api.js';
 import { StatsReporter } from './stats-reporter.js';
 
 const ZERO_STATS: EngineStats = {

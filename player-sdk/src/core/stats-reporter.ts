@@ -1,5 +1,5 @@
 import { STATS_REPORT_VERSION, type StatsReport } from '@shoal/protocol';
-import type { EngineStats } from './engine.js';
+import type { EngineStats } from './engine-api.js';
 import { randomId20 } from './peer-connector.js';
 
 export interface StatsReporterOptions {

@@ -1,3 +1,5 @@
+import { sha256 } from './integrity.js';
+
 /**
  * Which swarm a rendition's viewers meet in. Viewers of one rendition must compute the same key from the
  * playlist URLs their players load, although CDNs give every viewer a different URL: tokens in the query,
@@ -42,4 +44,14 @@ export function swarmKeyOf(playlistUrl: string, swarmId: SwarmIdOption): string 
   if (typeof swarmId === 'function') return swarmId(playlistUrl);
   const path = swarmPathOf(playlistUrl);
   return swarmId !== undefined ? `${swarmId}|${path}` : path;
+}
+
+function hex(bytes: Uint8Array): string {
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The 20-byte info hash of a swarm key: the first 20 bytes of its SHA-256, as a binary string (WebTorrent's form). */
+export async function infoHashOf(key: string): Promise<{ binary: string; hex: string }> {
+  const digest = (await sha256(new TextEncoder().encode(key))).subarray(0, 20);
+  return { binary: String.fromCharCode(...digest), hex: hex(digest) };
 }

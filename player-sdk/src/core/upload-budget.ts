@@ -1,4 +1,4 @@
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket } from '../util/token-bucket.js';
 
 export interface UploadBudgetSettings {
   /** Hard cap, bytes per second (Infinity: none beyond the bitrate multiple). */

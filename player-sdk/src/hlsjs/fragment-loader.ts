@@ -30,7 +30,7 @@ export type FragmentLoaderClass = new (config: unknown) => Loader<FragmentLoader
 /**
  * An hls.js fragment loader (`fLoader`) that asks the engine for media segments. The engine decides
  * between peers and HTTP from the time left before the player needs the segment (`msUntilNeeded`). Init
- * segments and anything without a media sequence number go over plain HTTP.
+ * segments and anything without a media sequence number go over plain HTTP, through the engine's `fetch`.
  */
 export function createFragmentLoader(engine: ShoalEngine, msUntilNeeded: () => number): FragmentLoaderClass {
   return class ShoalFragmentLoader implements Loader<FragmentLoaderContext> {
@@ -90,7 +90,7 @@ export function createFragmentLoader(engine: ShoalEngine, msUntilNeeded: () => n
       this.controller = new AbortController();
       const headers: Record<string, string> = {};
       if (context.rangeEnd !== undefined) headers.Range = `bytes=${context.rangeStart ?? 0}-${context.rangeEnd - 1}`;
-      const response = await fetch(context.url, { headers, signal: this.controller.signal });
+      const response = await engine.fetchImpl(context.url, { headers, signal: this.controller.signal });
       if (!response.ok) throw new ShoalError('SHOAL_ERR_HTTP', `${context.url} answered ${response.status}`, response.status);
       const first = engine.options.clock.now();
       const bytes = new Uint8Array(await response.arrayBuffer());

@@ -6,6 +6,7 @@ import { PlaybackMonitor } from '../core/playback-monitor.js';
 import { StatsReporter } from '../core/stats-reporter.js';
 import type { SegmentRef } from '../core/segment.js';
 import { createFragmentLoader } from './fragment-loader.js';
+import { playbackPositionOf } from './playback-position.js';
 import { segmentRefOf } from './segment-ref.js';
 
 /**
@@ -71,6 +72,7 @@ export class ShoalHlsjs {
     hls.on('hlsMediaAttached' as never, ((_event: string, data: { media: HTMLMediaElement }) => this.monitor.attach(data.media)) as never);
     hls.on('hlsMediaDetaching' as never, (() => this.monitor.detach()) as never);
     hls.on('hlsDestroying' as never, (() => this.destroy()) as never);
+    this.engine.trackPlayback(() => playbackPositionOf(hls));
     const { statsUrl, statsIntervalMs } = this.engine.options;
     if (statsUrl) {
       this.reporter = new StatsReporter({

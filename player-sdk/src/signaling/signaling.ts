@@ -11,8 +11,6 @@ export interface SignalingHandlers {
    * when it handed out none (any other tracker).
    */
   onIceServers?(servers: readonly RTCIceServer[] | undefined): void;
-  /** Seconds until the tracker wants the next announce, when it says. */
-  onInterval?(seconds: number): void;
   /**
    * The connection to the tracker (re)opened. Offers made while it was down were not sent: announce now
    * with fresh ones. Without this handler the client announces the swarm without offers.

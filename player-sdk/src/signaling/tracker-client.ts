@@ -7,8 +7,8 @@ import {
   type ShoalAnnounceExtension,
   type TrackerOffer,
 } from '@shoal/protocol';
-import { TypedEmitter } from '../core/event-emitter.js';
-import type { Signaling, SignalingHandlers, SignalingSession } from '../core/signaling.js';
+import { TypedEmitter } from '../util/event-emitter.js';
+import type { Signaling, SignalingHandlers, SignalingSession } from './signaling.js';
 
 /** The part of the WebSocket API the client uses: the browser's `WebSocket` and `ws`'s both have it. */
 export interface WebSocketLike {
@@ -235,7 +235,6 @@ export class TrackerClient extends TypedEmitter<TrackerClientEvents> implements 
       case 'announce-reply': {
         const session = this.sessionFor(reply.infoHash);
         if (!session) return;
-        if (reply.interval !== undefined) session.handlers.onInterval?.(reply.interval);
         if (reply.complete + reply.incomplete > 0) session.handlers.onSwarmSize?.(reply.complete + reply.incomplete);
         session.handlers.onIceServers?.(reply.iceServers?.map((server) => ({ ...server, urls: typeof server.urls === 'string' ? server.urls : [...server.urls] })));
         this.emit('update', reply.infoHash, reply.complete, reply.incomplete);
