@@ -6,6 +6,7 @@ import { infoHashOf, ShoalEngine, swarmKeyOf } from '../src/core/engine.js';
 import type { EngineOptions } from '../src/core/options.js';
 import { systemClock } from '../src/util/clock.js';
 import { PeerConnector } from '../src/core/peer-connector.js';
+import { FakeDataChannel } from './fake-data-channel.js';
 import type { Signaling, SignalingHandlers } from '../src/signaling/signaling.js';
 
 /**
@@ -35,36 +36,6 @@ function random(seed: number): () => number {
 
 type Fate = 'connect' | 'never-answer' | 'ice-stuck' | 'ice-fails';
 
-class FakeChannel extends EventTarget {
-  readyState: 'connecting' | 'open' | 'closed' = 'connecting';
-  binaryType = 'arraybuffer';
-  bufferedAmount = 0;
-  bufferedAmountLowThreshold = 0;
-  onmessage: ((event: { data: unknown }) => void) | null = null;
-  onclose: (() => void) | null = null;
-  onerror: (() => void) | null = null;
-  onbufferedamountlow: (() => void) | null = null;
-  /** The remote viewer's end: frames the engine sends. */
-  remote: ((frame: Uint8Array) => void) | undefined;
-
-  open(): void {
-    this.readyState = 'open';
-    this.dispatchEvent(new Event('open'));
-  }
-  send(frame: Uint8Array): void {
-    if (this.readyState === 'open') this.remote?.(frame);
-  }
-  /** A frame from the remote viewer. */
-  deliver(frame: Uint8Array): void {
-    if (this.readyState === 'open') this.onmessage?.({ data: frame.slice().buffer });
-  }
-  close(): void {
-    if (this.readyState === 'closed') return;
-    this.readyState = 'closed';
-    this.onclose?.();
-  }
-}
-
 const alive = new Set<FakeRtc>();
 
 class FakeRtc extends EventTarget {
@@ -74,15 +45,15 @@ class FakeRtc extends EventTarget {
   connectionState: RTCPeerConnectionState = 'new';
   iceGatheringState: RTCIceGatheringState = 'complete';
   localDescription: { type: string; sdp: string } | null = null;
-  channel: FakeChannel | undefined;
+  channel: FakeDataChannel | undefined;
   opened = false;
 
   constructor() {
     super();
     alive.add(this);
   }
-  createDataChannel(): FakeChannel {
-    this.channel = new FakeChannel();
+  createDataChannel(): FakeDataChannel {
+    this.channel = new FakeDataChannel();
     this.channel.addEventListener('open', () => (this.opened = true));
     return this.channel;
   }
@@ -112,7 +83,7 @@ class FakeRtc extends EventTarget {
 class SimulatedSwarm {
   readonly online = new Set<string>();
   private readonly nextChange = new Map<string, number>();
-  private readonly channels = new Map<string, Set<FakeChannel>>();
+  private readonly channels = new Map<string, Set<FakeDataChannel>>();
   handlers: SignalingHandlers | undefined;
   offersReceived = 0;
   offersSent = 0;
@@ -161,7 +132,7 @@ class SimulatedSwarm {
   }
 
   /** After ICE: the channel opens and the remote viewer greets, or ICE never ends, or it fails. */
-  private connect(remote: string, pc: FakeRtc, channel: FakeChannel, fate: Fate): void {
+  private connect(remote: string, pc: FakeRtc, channel: FakeDataChannel, fate: Fate): void {
     setTimeout(() => {
       if (pc.connectionState === 'closed') return;
       if (fate === 'ice-fails') return pc.setState('failed');
@@ -207,7 +178,7 @@ class SimulatedSwarm {
       setTimeout(() => {
         const pc = [...alive].find((candidate) => !before.has(candidate) && candidate.channel === undefined && candidate.localDescription?.type === 'answer');
         if (!pc || fate === 'never-answer') return;
-        const channel = new FakeChannel();
+        const channel = new FakeDataChannel();
         pc.channel = channel;
         channel.addEventListener('open', () => (pc.opened = true));
         pc.dispatchEvent(Object.assign(new Event('datachannel'), { channel }));

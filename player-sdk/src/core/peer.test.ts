@@ -3,33 +3,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../util/clock.js';
 import { HELLO_TIMEOUT_MS, Peer, type PeerHost } from './peer.js';
 import { PeerChannel } from './peer-channel.js';
+import { FakeDataChannel } from '../../test/fake-data-channel.js';
 
 const SWARM = 'ab'.repeat(20);
-
-/** The RTCDataChannel members PeerChannel uses; an open channel whose remote end says what the test makes it say. */
-class OpenChannel {
-  readyState: RTCDataChannelState = 'open';
-  binaryType = 'arraybuffer';
-  bufferedAmount = 0;
-  bufferedAmountLowThreshold = 0;
-  onmessage: ((event: { data: unknown }) => void) | null = null;
-  onclose: (() => void) | null = null;
-  onerror: (() => void) | null = null;
-  onbufferedamountlow: (() => void) | null = null;
-  readonly sent: Uint8Array[] = [];
-  send(frame: Uint8Array): void {
-    this.sent.push(frame);
-  }
-  close(): void {
-    if (this.readyState === 'closed') return;
-    this.readyState = 'closed';
-    this.onclose?.();
-  }
-  /** A frame from the remote peer. */
-  deliver(frame: Uint8Array): void {
-    this.onmessage?.({ data: frame.slice().buffer });
-  }
-}
 
 function host(): PeerHost {
   return {
@@ -41,8 +17,10 @@ function host(): PeerHost {
   };
 }
 
-function connect(): { peer: Peer; channel: OpenChannel; closes: string[] } {
-  const channel = new OpenChannel();
+function connect(): { peer: Peer; channel: FakeDataChannel & { sent: Uint8Array[] }; closes: string[] } {
+  const sent: Uint8Array[] = [];
+  const channel = Object.assign(new FakeDataChannel('open'), { sent });
+  channel.remote = (frame) => sent.push(frame);
   const peer = new Peer('-SH0001-remote000001', new PeerChannel(channel as unknown as RTCDataChannel), host());
   const closes: string[] = [];
   peer.on('close', (reason) => closes.push(reason));
