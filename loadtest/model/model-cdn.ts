@@ -6,6 +6,12 @@ import type { VirtualClock } from './virtual-clock.js';
 
 /** HTTP responses stream in chunks of this size: the granularity at which a body's bytes arrive. */
 const BODY_CHUNK_BYTES = 64 * 1024;
+/**
+ * A body's first chunk is one TCP segment's worth: players time a transfer from its first byte (hls.js
+ * takes the time to first byte out of its bandwidth sample), which would otherwise come with a whole
+ * 64 KiB chunk, and a 90 kB segment would seem to stream in at four times the downlink.
+ */
+const FIRST_CHUNK_BYTES = 1460;
 
 export interface LiveStreamOptions {
   readonly segmentSeconds: number;
@@ -94,25 +100,34 @@ interface BodyReader {
 }
 
 /**
- * The CDN in front of the stream, as a `fetch` for one viewer: playlist and segments (with Range) after the
- * latency, bodies streamed at the CDN's per-response rate through the viewer's downlink. The responses are
- * the small part of `Response` the SDK reads.
+ * The CDN in front of the stream's renditions, as a `fetch` for one viewer: playlists and segments (with
+ * Range) after the latency, bodies streamed at the CDN's per-response rate through the viewer's downlink.
+ * The responses are the small part of `Response` the SDK reads.
  */
 export class ModelCdn {
   readonly counts: CdnCounts = { requests: 0, bytes: 0 };
+  private readonly streams: readonly ModelLiveStream[];
 
   constructor(
     private readonly clock: VirtualClock,
-    private readonly stream: ModelLiveStream,
+    streams: ModelLiveStream | readonly ModelLiveStream[],
     private readonly options: CdnOptions,
-  ) {}
+  ) {
+    this.streams = Array.isArray(streams) ? streams : [streams as ModelLiveStream];
+  }
+
+  /** The rendition a URL belongs to (its playlist or one of its segments). */
+  private streamOf(url: string): ModelLiveStream | undefined {
+    return this.streams.find((stream) => url.startsWith(`${stream.baseUrl}/`));
+  }
 
   /** The playlist loader of one viewer's player. */
   playlistLoader(): (url: string) => Promise<FetchedPlaylist> {
-    return () =>
-      new Promise((resolve) => {
+    return (url) =>
+      new Promise((resolve, reject) => {
         this.counts.requests++;
-        this.clock.setTimeout(() => resolve(this.stream.playlist()), this.options.latencyMs);
+        const stream = this.streamOf(url);
+        this.clock.setTimeout(() => (stream ? resolve(stream.playlist()) : reject(new Error(`model CDN: no rendition at ${url}`))), this.options.latencyMs);
       });
   }
 
@@ -132,7 +147,7 @@ export class ModelCdn {
             reject(new DOMException('aborted', 'AbortError'));
             return;
           }
-          const content = Number.isInteger(sequence) ? this.stream.segment(sequence) : undefined;
+          const content = Number.isInteger(sequence) ? this.streamOf(input)?.segment(sequence) : undefined;
           if (!content) {
             resolve(response(404, {}, undefined));
             return;
@@ -167,7 +182,7 @@ export class ModelCdn {
             resolve({ done: true });
             return;
           }
-          const chunk = bytes.subarray(offset, offset + BODY_CHUNK_BYTES);
+          const chunk = bytes.subarray(offset, offset + (offset === 0 ? FIRST_CHUNK_BYTES : BODY_CHUNK_BYTES));
           offset += chunk.length;
           // Paced by this response's rate, and queued behind whatever else the downlink is carrying.
           const at = Math.max(lastAt + (chunk.length / rate) * 1000, host.downFreeAt + (chunk.length / host.link.downBytesPerSecond) * 1000);

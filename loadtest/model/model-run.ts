@@ -1,7 +1,7 @@
 import { createHash, webcrypto } from 'node:crypto';
 import type { EngineOptions } from '@shoal/player-sdk';
 import { analyse, percentile, type SwarmFigures } from '../swarm/analysis.js';
-import { SimulatedViewer, type ViewerReport } from '../swarm/simulated-viewer.js';
+import { SimulatedViewer, type AbrMode, type ViewerReport } from '../swarm/simulated-viewer.js';
 import type { UplinkClass } from '../swarm/uplink-mix.js';
 import { assignUplinks } from '../swarm/uplink-mix.js';
 import type { SegmentLoad } from '../swarm/worker.js';
@@ -33,6 +33,10 @@ export interface ModelOptions {
   readonly segmentSeconds: number;
   /** The stream's bitrate, all of it (video, audio, container): segments are this × segmentSeconds / 8 bytes. */
   readonly streamKbps: number;
+  /** An ABR ladder instead (kbit/s, lowest first): one rendition per bitrate, each its own swarm. */
+  readonly ladderKbps: readonly number[];
+  /** How viewers pick a rendition of the ladder (see SimulatedViewer). */
+  readonly abr: AbrMode;
   readonly liveSyncSegments: number;
   readonly maxPeers: number;
   /**
@@ -80,6 +84,8 @@ export const DEFAULT_MODEL_OPTIONS: ModelOptions = {
   segmentSeconds: 2,
   // The simulator's demo stream: 800 kbit/s video, 64 kbit/s audio, MPEG-TS; its segments measure 229–236 kB.
   streamKbps: 930,
+  ladderKbps: [],
+  abr: 'p2p-aware',
   liveSyncSegments: 3,
   maxPeers: 20,
   segmentMemorySegments: 12,
@@ -112,6 +118,9 @@ export interface ModelResult {
   readonly trackerEvictions: number;
   readonly connections: { readonly connected: number; readonly failed: number };
   readonly peersAtEndMedian: number;
+  /** With a ladder, per rendition: its bitrate, the offload of its bytes, its share of all bytes loaded. */
+  readonly renditions: readonly { readonly kbps: number; readonly offloadRatio: number; readonly byteShare: number }[];
+  readonly renditionSwitchesPerViewer: number;
   /** Per uplink class (or 'all'): the engines' measured uplink (`uplinkRate`) at the end, median, bytes/s; NaN when none measured one. */
   readonly measuredUplinks: Readonly<Record<string, number>>;
   readonly cdnRequestsPerViewerMinute: number;
@@ -171,14 +180,21 @@ export async function runModel(partial: Partial<ModelOptions>): Promise<ModelRes
     });
     const registry = new ModelRtcRegistry();
     const tracker = new ModelTracker(clock, { random: seededRandom(options.seed + 2) });
-    const segmentBytes = Math.round(((options.streamKbps * 1000) / 8) * options.segmentSeconds);
-    const stream = new ModelLiveStream(clock, {
-      segmentSeconds: options.segmentSeconds,
-      segmentBytes,
-      windowSegments: Math.max(6, options.liveSyncSegments + 3),
-      publishedAtStart: options.liveSyncSegments + 1,
-    });
-    const cdn = new ModelCdn(clock, stream, { latencyMs: options.cdnLatencyMs, bytesPerSecond: options.cdnBytesPerSecond });
+    const bytesAt = (kbps: number): number => Math.round(((kbps * 1000) / 8) * options.segmentSeconds);
+    const ladder = options.ladderKbps;
+    const streams = (ladder.length > 0 ? ladder : [options.streamKbps]).map(
+      (kbps, i) =>
+        new ModelLiveStream(
+          clock,
+          { segmentSeconds: options.segmentSeconds, segmentBytes: bytesAt(kbps), windowSegments: Math.max(6, options.liveSyncSegments + 3), publishedAtStart: options.liveSyncSegments + 1 },
+          ladder.length > 0 ? `http://cdn.model/live/${i}` : undefined,
+        ),
+    );
+    const stream = streams[0]!;
+    // Copies and memory in segments of the highest rendition.
+    const segmentBytes = bytesAt(Math.max(options.streamKbps, ...ladder));
+    const renditions = ladder.length > 0 ? streams.map((s, i) => ({ playlistUrl: s.playlistUrl, bitrate: ladder[i]! * 1000 })) : undefined;
+    const cdn = new ModelCdn(clock, streams, { latencyMs: options.cdnLatencyMs, bytesPerSecond: options.cdnBytesPerSecond });
     const uplinks = options.uplinkMix.length > 0 ? assignUplinks(options.uplinkMix, options.viewers) : [];
     const nats = dealNat(options.natMix, options.viewers);
     const durationMs = options.durationSeconds * 1000;
@@ -198,6 +214,7 @@ export async function runModel(partial: Partial<ModelOptions>): Promise<ModelRes
       const region = index % options.regions;
       const viewer = new SimulatedViewer(`viewer-${index}.${generation}`, {
         playlistUrl: stream.playlistUrl,
+        ...(renditions ? { renditions, abr: options.abr } : {}),
         loadPlaylist: cdn.playlistLoader(),
         liveSyncSegments: options.liveSyncSegments,
         ...(uplink ? { uplinkClass: uplink.name } : {}),
@@ -244,7 +261,7 @@ export async function runModel(partial: Partial<ModelOptions>): Promise<ModelRes
     const hosts = Array.from({ length: options.viewers }, (_, i) =>
       network.addHost({
         upBytesPerSecond: uplinks[i]?.bytesPerSecond ?? options.defaultUplinkBytesPerSecond,
-        downBytesPerSecond: options.downlinkBytesPerSecond,
+        downBytesPerSecond: uplinks[i]?.downBytesPerSecond ?? options.downlinkBytesPerSecond,
         nat: nats[i]!,
         region: i % options.regions,
       }),
@@ -284,6 +301,16 @@ export async function runModel(partial: Partial<ModelOptions>): Promise<ModelRes
     const viewerMinutes = viewerMs / 60_000;
     const steadyCopies = [...steadyHttp.values()].map((bytes) => bytes / segmentBytes);
     const counts = tracker.counts;
+    const byRendition = ladder.map((_, i) => {
+      let http = 0;
+      let p2p = 0;
+      for (const report of reports) {
+        http += report.renditionBytes?.[i]?.http ?? 0;
+        p2p += report.renditionBytes?.[i]?.p2p ?? 0;
+      }
+      return { http, p2p };
+    });
+    const allBytes = byRendition.reduce((sum, r) => sum + r.http + r.p2p, 0);
     return {
       options,
       figures: analyse(reports, loads, options.viewers),
@@ -295,6 +322,8 @@ export async function runModel(partial: Partial<ModelOptions>): Promise<ModelRes
       trackerEvictions: counts.evictions,
       connections: { connected, failed },
       peersAtEndMedian: percentile(atEnd.map((report) => report.peers), 0.5),
+      renditions: byRendition.map((r, i) => ({ kbps: ladder[i]!, offloadRatio: r.http + r.p2p > 0 ? r.p2p / (r.http + r.p2p) : 0, byteShare: allBytes > 0 ? (r.http + r.p2p) / allBytes : 0 })),
+      renditionSwitchesPerViewer: reports.length > 0 ? reports.reduce((sum, r) => sum + (r.renditionSwitches ?? 0), 0) / reports.length : 0,
       measuredUplinks: Object.fromEntries([...uplinksByClass].map(([name, rates]) => [name, percentile(rates, 0.5)])),
       cdnRequestsPerViewerMinute: viewerMinutes > 0 ? cdn.counts.requests / viewerMinutes : 0,
       eventsRun: clock.eventsRun,

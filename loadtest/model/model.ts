@@ -83,6 +83,14 @@ export function formatModel(results: readonly ModelResult[]): string {
         return c ? `${pct(c.offloadRatio)} ${num(c.stallsPerViewer)} ${num(c.uploadBytesPerViewer / 1e6, 1)}` : '–';
       },
     ]),
+    ...[...new Set(results.flatMap((r) => r.renditions.map((x) => x.kbps)))].map((kbps): [string, (r: ModelResult) => string] => [
+      `  rendition ${kbps} kbit/s: offload, share of bytes`,
+      (r) => {
+        const x = r.renditions.find((y) => y.kbps === kbps);
+        return x ? `${pct(x.offloadRatio)} ${pct(x.byteShare)}` : '–';
+      },
+    ]),
+    ...(results.some((r) => r.renditions.length > 0) ? [['rendition switches per viewer', (r: ModelResult) => num(r.renditionSwitchesPerViewer)] as [string, (r: ModelResult) => string]] : []),
     ['measured uplink, median (kbit/s)', (r) => Object.entries(r.measuredUplinks).map(([name, rate]) => `${name} ${num((rate * 8) / 1000, 0)}`).join(' ')],
     ['model events / wall seconds', (r) => `${r.eventsRun} / ${num(r.wallSeconds, 1)}`],
     ['model peak RSS (MiB)', (r) => num(r.peakRssMiB, 0)],
@@ -90,13 +98,30 @@ export function formatModel(results: readonly ModelResult[]): string {
   const width = Math.max(...rows.map((r) => r[0].length));
   const o = results[0]!.options;
   const lines = [
-    `Swarm model: ${o.segmentSeconds} s segments at ${o.streamKbps} kbit/s, ${o.liveSyncSegments} behind live, ${o.durationSeconds} s, ramp ${o.rampSeconds} s, churn ${o.churn}, ` +
+    `Swarm model: ${o.segmentSeconds} s segments at ${o.ladderKbps.length > 0 ? `${o.ladderKbps.join('/')} kbit/s (ABR ${o.abr})` : `${o.streamKbps} kbit/s`}, ${o.liveSyncSegments} behind live, ${o.durationSeconds} s, ramp ${o.rampSeconds} s, churn ${o.churn}, ` +
       `upload cap ${o.uploadCap || 'none'}, uplinks ${o.uplinkMix.length > 0 ? o.uplinkMix.map((c) => `${c.name} ${c.share} × ${Math.round((c.bytesPerSecond * 8) / 1000)} kbit/s`).join(', ') : `${Math.round((o.defaultUplinkBytesPerSecond * 8) / 1000)} kbit/s`}, ` +
       `NATs ${o.natMix.map((n) => `${n.nat} ${n.share}`).join(', ')}, ${o.regions} region(s) ${o.delayInRegionMs}/${o.delayBetweenRegionsMs} ms, CDN ${o.cdnLatencyMs} ms` +
       `${Object.keys(o.engine).length > 0 ? `, engine ${JSON.stringify(o.engine)}` : ''} (${machineFacts()})`,
     ...rows.map(([name, cell]) => `  ${name.padEnd(width)}  ${results.map((r) => cell(r).padStart(16)).join('  ')}`),
   ];
   return lines.join('\n');
+}
+
+/** `364,764,1264`: rendition bitrates in kbit/s, lowest first. */
+export function parseLadder(text: string): number[] {
+  const kbps = text.split(',').map(Number);
+  if (kbps.length < 2 || kbps.some((k) => !(Number.isFinite(k) && k > 0))) throw new Error(`--ladder takes two or more bitrates in kbit/s, comma-separated, got "${text}"`);
+  if (kbps.some((k, i) => i > 0 && k <= kbps[i - 1]!)) throw new Error('--ladder bitrates go from lowest to highest');
+  return kbps;
+}
+
+/** `p2p-aware`, `all-transfers` or a rendition index of a ladder of `renditions`. */
+export function parseAbr(text: string, renditions: number): ModelOptions['abr'] {
+  if (renditions === 0) throw new Error('--abr needs --ladder');
+  if (text === 'p2p-aware' || text === 'all-transfers') return text;
+  const index = Number(text);
+  if (!Number.isInteger(index) || index < 0 || index >= renditions) throw new Error(`--abr is p2p-aware, all-transfers or a rendition index 0–${renditions - 1}, got "${text}"`);
+  return index;
 }
 
 /** `name=value` pairs for the SDK engine: numbers or true/false, as the engine's options take them. */
@@ -130,6 +155,8 @@ function parseOptions(argv: string[]): { options: Partial<ModelOptions>; sweep: 
       network: { type: 'string' },
       segment: { type: 'string' },
       'stream-kbps': { type: 'string' },
+      ladder: { type: 'string' },
+      abr: { type: 'string' },
       'live-sync': { type: 'string' },
       'max-peers': { type: 'string' },
       regions: { type: 'string' },
@@ -152,7 +179,7 @@ function parseOptions(argv: string[]): { options: Partial<ModelOptions>; sweep: 
     process.stdout.write(`Usage: npm run model -- [--viewers 30] [--duration 60] [--ramp 15] [--churn 0..1] [--upload-cap bytes/s]
   [--network loopback|internet] [--uplink-mix fiber:0.2:50mbit,...] [--downlink 50mbit] [--nat-mix open:0.1,cone:0.7,symmetric:0.2]
   [--uplink 1gbit (without a mix)] [--delay ms in a region] [--delay-between ms] [--cdn-latency ms] [--cdn-rate 25mbit]
-  [--segment 2] [--stream-kbps 800] [--live-sync 3] [--max-peers 20] [--regions 4] [--segment-memory 12 (segments kept per viewer)] [--sctp-buffer bytes] [--seed 1]
+  [--segment 2] [--stream-kbps 800 | --ladder 364,764,1264 [--abr p2p-aware|all-transfers|<rendition index>]] [--live-sync 3] [--max-peers 20] [--regions 4] [--segment-memory 12 (segments kept per viewer)] [--sctp-buffer bytes] [--seed 1]
   [--engine name=value (an SDK engine option, repeatable, e.g. --engine uploadQueueMs=800)]
   [--sweep 30,300,3000] [--plot scale.svg] [--out file.json]
 `);
@@ -185,6 +212,8 @@ function parseOptions(argv: string[]): { options: Partial<ModelOptions>; sweep: 
     seed: number(values.seed, 'seed'),
   };
   if (values['uplink-mix'] !== undefined) picked.uplinkMix = parseUplinkMix(values['uplink-mix']);
+  if (values.ladder !== undefined) picked.ladderKbps = parseLadder(values.ladder);
+  if (values.abr !== undefined) picked.abr = parseAbr(values.abr, (picked.ladderKbps as number[] | undefined)?.length ?? 0);
   if (values.uplink !== undefined) picked.defaultUplinkBytesPerSecond = parseRate(values.uplink);
   if (values['cdn-rate'] !== undefined) picked.cdnBytesPerSecond = parseRate(values['cdn-rate']);
   if (values.downlink !== undefined) picked.downlinkBytesPerSecond = parseRate(values.downlink);

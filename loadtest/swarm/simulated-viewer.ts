@@ -1,11 +1,30 @@
 import { createHash } from 'node:crypto';
-import { ShoalEngine, StatsReporter, type EngineOptions, type SegmentRef } from '@shoal/player-sdk';
+import { ShoalEngine, StatsReporter, transferMsForEstimate, type EngineOptions, type SegmentRef } from '@shoal/player-sdk';
 import type { TimerHandle } from '@shoal/player-sdk';
+import { BandwidthEstimator, chooseRendition } from './abr.js';
 import { fetchMediaPlaylist, type FetchedPlaylist } from './media-playlist.js';
 
-export interface SimulatedViewerOptions {
-  /** Media playlist URL of the rendition watched. */
+/** One rendition of an ABR ladder: its media playlist and bitrate, bit/s. */
+export interface Rendition {
   readonly playlistUrl: string;
+  readonly bitrate: number;
+}
+
+/**
+ * How a viewer with a ladder picks renditions: hls.js' ABR fed every transfer as measured
+ * ('all-transfers', what hls.js sees from a loader that reports peer transfers as they streamed), the same
+ * with slow peer transfers that arrived in time counted at the estimate ('p2p-aware', what Shoal's hls.js
+ * adapter reports: `transferMsForEstimate`), or one rendition throughout (its index).
+ */
+export type AbrMode = 'all-transfers' | 'p2p-aware' | number;
+
+export interface SimulatedViewerOptions {
+  /** Media playlist URL of the rendition watched (without `renditions`). */
+  readonly playlistUrl: string;
+  /** An ABR ladder, lowest bitrate first; each rendition is its own swarm. */
+  readonly renditions?: readonly Rendition[];
+  /** With `renditions`. @default 'p2p-aware' */
+  readonly abr?: AbrMode;
   /** Start this many segments behind the live edge (hls.js' liveSyncDurationCount). @default 3 */
   readonly liveSyncSegments?: number;
   /** Request segments up to this many seconds ahead of the playhead. @default 12 */
@@ -46,10 +65,15 @@ export interface ViewerReport {
   readonly peers: number;
   /** P2P fetch latency per segment in ms (player request to complete), for segments that came from peers. */
   readonly p2pLatencies: readonly number[];
+  /** With a ladder: bytes loaded per rendition (by index), and how often the viewer switched. */
+  readonly renditionBytes?: readonly { readonly http: number; readonly p2p: number }[];
+  readonly renditionSwitches?: number;
 }
 
 interface Slot {
   readonly segment: SegmentRef;
+  /** Index of the rendition (0 without a ladder). */
+  readonly rendition: number;
   loaded: boolean;
   requested: boolean;
 }
@@ -77,6 +101,13 @@ export class SimulatedViewer {
   private readonly p2pLatencies: number[] = [];
   private targetDuration = 2;
   private readonly reporter: StatsReporter | undefined;
+  private readonly renditions: readonly Rendition[];
+  private rendition: number;
+  private readonly estimator = new BandwidthEstimator();
+  private readonly renditionBytes: { http: number; p2p: number }[];
+  private switches = 0;
+  private ticking = false;
+  private reloadNow = false;
 
   constructor(
     readonly id: string,
@@ -86,6 +117,11 @@ export class SimulatedViewer {
     this.liveSync = options.liveSyncSegments ?? 3;
     this.maxBuffer = options.maxBufferSeconds ?? 12;
     this.startAt = this.engine.options.clock.now();
+    this.renditions = options.renditions ?? [{ playlistUrl: options.playlistUrl, bitrate: 0 }];
+    const abr = options.abr ?? 'p2p-aware';
+    this.rendition = typeof abr === 'number' ? abr : chooseRendition(this.bitrates, 0, this.estimator.estimate);
+    if (!this.renditions[this.rendition]) throw new RangeError(`rendition ${this.rendition} is not in the ladder`);
+    this.renditionBytes = this.renditions.map(() => ({ http: 0, p2p: 0 }));
     const { statsUrl, statsIntervalMs } = this.engine.options;
     if (statsUrl) {
       const stream = options.statsStream ?? new URL(options.playlistUrl).pathname;
@@ -104,6 +140,10 @@ export class SimulatedViewer {
     return this.engine.options.clock.now();
   }
 
+  private get bitrates(): number[] {
+    return this.renditions.map((r) => r.bitrate);
+  }
+
   start(): void {
     void this.tick();
   }
@@ -114,12 +154,16 @@ export class SimulatedViewer {
 
   private async tick(): Promise<void> {
     if (this.stopped) return;
+    this.ticking = true;
     try {
-      const playlist = await (this.options.loadPlaylist ?? fetchMediaPlaylist)(this.options.playlistUrl);
+      const rendition = this.rendition;
+      const playlist = await (this.options.loadPlaylist ?? fetchMediaPlaylist)(this.renditions[rendition]!.playlistUrl);
       this.targetDuration = playlist.targetDuration;
       await this.engine.updatePlaylist(playlist.url, playlist.segments, playlist.live);
       for (const segment of playlist.segments) {
-        if (!this.slots.has(segment.sequence)) this.slots.set(segment.sequence, { segment, loaded: false, requested: false });
+        const slot = this.slots.get(segment.sequence);
+        // After a switch, segments not asked for yet come from the new rendition.
+        if (!slot || (!slot.requested && slot.rendition !== rendition)) this.slots.set(segment.sequence, { segment, rendition, loaded: false, requested: false });
       }
       if (this.nextToPlay === undefined && playlist.segments.length > 0) {
         const start = Math.max(0, playlist.segments.length - this.liveSync);
@@ -130,7 +174,28 @@ export class SimulatedViewer {
     } catch {
       // A failed poll is retried at the next tick, as a player would.
     }
-    this.schedule(this.options.playlistPollMs ?? (this.targetDuration * 1000) / 2);
+    this.ticking = false;
+    this.schedule(this.reloadNow ? 0 : (this.options.playlistPollMs ?? (this.targetDuration * 1000) / 2));
+    this.reloadNow = false;
+  }
+
+  /** After a load: hls.js' ABR samples its transfer and may pick another rendition, whose playlist is loaded at once. */
+  private adapt(loaded: { bytes: Uint8Array; bytesFrom: { http: number; p2p: number }; timing: { first: number; end: number } }, inTime: boolean): void {
+    const abr = this.options.abr ?? 'p2p-aware';
+    if (this.renditions.length < 2 || typeof abr === 'number') return;
+    const measuredMs = Math.max(0, loaded.timing.end - loaded.timing.first);
+    const load = { bytes: loaded.bytes.length, p2pBytes: loaded.bytesFrom.p2p, transferMs: measuredMs, inTime };
+    this.estimator.sample(abr === 'p2p-aware' ? transferMsForEstimate(load, this.estimator.estimate) : measuredMs, loaded.bytes.length);
+    const next = chooseRendition(this.bitrates, this.rendition, this.estimator.estimate);
+    if (next === this.rendition) return;
+    this.rendition = next;
+    this.switches++;
+    if (this.ticking) {
+      this.reloadNow = true;
+    } else {
+      if (this.timer !== undefined) this.engine.options.clock.clearTimeout(this.timer);
+      void this.tick();
+    }
   }
 
   /** Moves the playhead: plays loaded segments back to back, stalls on a missing one. */
@@ -200,9 +265,13 @@ export class SimulatedViewer {
       if (deadline > horizon) break;
       slot.requested = true;
       const requestedAt = this.now();
-      void this.engine.loadSegment(this.options.playlistUrl, slot.segment, deadline).then(
+      void this.engine.loadSegment(this.renditions[slot.rendition]!.playlistUrl, slot.segment, deadline).then(
         (loaded) => {
           const done = this.now();
+          const bytes = this.renditionBytes[slot.rendition]!;
+          bytes.http += loaded.bytesFrom.http;
+          bytes.p2p += loaded.bytesFrom.p2p;
+          this.adapt(loaded, done <= deadline);
           const expected = slot.segment.digest;
           if (expected && !createHash('sha256').update(loaded.bytes).digest().equals(Buffer.from(expected))) this.counters.corruptSegments++;
           if (loaded.bytesFrom.p2p > 0) this.p2pLatencies.push(done - requestedAt);
@@ -238,6 +307,7 @@ export class SimulatedViewer {
       integrityFailures: stats.integrityFailures,
       peers: stats.peers,
       p2pLatencies: [...this.p2pLatencies],
+      ...(this.options.renditions ? { renditionBytes: this.renditionBytes.map((b) => ({ ...b })), renditionSwitches: this.switches } : {}),
     };
   }
 

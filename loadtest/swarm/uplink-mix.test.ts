@@ -17,6 +17,13 @@ describe('uplink mixes', () => {
     ]);
   });
 
+  it('parses a downlink per class when given', () => {
+    expect(parseUplinkMix('fiber:0.5:50mbit:300mbit,dsl:0.5:1mbit')).toEqual([
+      { name: 'fiber', share: 0.5, bytesPerSecond: 6_250_000, downBytesPerSecond: 37_500_000 },
+      { name: 'dsl', share: 0.5, bytesPerSecond: 125_000 },
+    ]);
+  });
+
   it.each([
     ['dsl:0.3', /name:share:rate/],
     ['dsl:0.3:fast', /not a number/],
@@ -24,6 +31,8 @@ describe('uplink mixes', () => {
     ['a:0.5:1mbit,b:0.4:1mbit', /add up to 0.900/],
     ['a:0.5:1mbit,a:0.5:2mbit', /must differ/],
     ['dsl:1:0mbit', /above 0/],
+    ['dsl:1:1mbit:6mbit:x', /name:share:rate:downlink/],
+    ['dsl:1:1mbit:slow', /not a number/],
   ])('refuses %s with a clear error', (text, message) => {
     expect(() => parseUplinkMix(text)).toThrow(message);
   });

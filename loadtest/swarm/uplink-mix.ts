@@ -1,12 +1,15 @@
 /**
  * Uplink mixes for the simulator: `fiber:0.2:50mbit,cable:0.5:5mbit,dsl:0.3:1mbit` gives each viewer one
  * class, in the shares given, with that class's upload rate (a per-viewer SDK upload cap in the simulator).
+ * A fourth field gives the class its downlink (`dsl:0.3:1mbit:6mbit`; the swarm model shapes it).
  */
 
 export interface UplinkClass {
   readonly name: string;
   readonly share: number;
   readonly bytesPerSecond: number;
+  /** The class's downlink, bytes per second, when the mix gives one. */
+  readonly downBytesPerSecond?: number;
 }
 
 const UNITS: Record<string, number> = { '': 1, bit: 1 / 8, kbit: 1000 / 8, mbit: 1_000_000 / 8, gbit: 1_000_000_000 / 8, b: 1, kb: 1000, mb: 1_000_000 };
@@ -21,14 +24,16 @@ export function parseRate(text: string): number {
   return rate;
 }
 
-/** Parses `name:share:rate,…`; shares must be positive and add up to 1 (±0.01). */
+/** Parses `name:share:rate[:downlink],…`; shares must be positive and add up to 1 (±0.01). */
 export function parseUplinkMix(text: string): UplinkClass[] {
   const classes = text.split(',').map((part) => {
     const fields = part.split(':');
-    if (fields.length !== 3 || !/^[a-z][a-z0-9_-]*$/i.test(fields[0]!)) throw new Error(`uplink class "${part}" is not name:share:rate (e.g. dsl:0.3:1mbit)`);
+    if ((fields.length !== 3 && fields.length !== 4) || !/^[a-z][a-z0-9_-]*$/i.test(fields[0]!)) {
+      throw new Error(`uplink class "${part}" is not name:share:rate or name:share:rate:downlink (e.g. dsl:0.3:1mbit:6mbit)`);
+    }
     const share = Number(fields[1]);
     if (!(share > 0 && share <= 1)) throw new Error(`uplink class "${part}": share must be in (0, 1]`);
-    return { name: fields[0]!, share, bytesPerSecond: parseRate(fields[2]!) };
+    return { name: fields[0]!, share, bytesPerSecond: parseRate(fields[2]!), ...(fields[3] !== undefined ? { downBytesPerSecond: parseRate(fields[3]) } : {}) };
   });
   if (new Set(classes.map((c) => c.name)).size !== classes.length) throw new Error('uplink class names must differ');
   const total = classes.reduce((sum, c) => sum + c.share, 0);

@@ -5,6 +5,7 @@ export { systemClock, type Clock, type TimerHandle } from './util/clock.js';
 export { ShoalError, SDK_ERRORS, type SdkErrorCode } from './core/errors.js';
 export type { SegmentRef, ByteSource } from './core/segment.js';
 export type { LoadedSegment } from './core/segment-job.js';
+export { transferMsForEstimate, type LoadForEstimate } from './core/abr-sample.js';
 export { StatsReporter, type StatsReporterOptions } from './core/stats-reporter.js';
 export type { Signaling, SignalingHandlers, SignalingSession } from './signaling/signaling.js';
 export { ShoalHlsjs, SHOAL_HLSJS_DEFAULTS } from './hlsjs/shoal-hlsjs.js';

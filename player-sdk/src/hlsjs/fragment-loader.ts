@@ -1,5 +1,6 @@
 import type { FragmentLoaderContext, Loader, LoaderCallbacks, LoaderConfiguration, LoaderStats } from 'hls.js';
 import type { ShoalEngine } from '../core/engine.js';
+import { transferMsForEstimate } from '../core/abr-sample.js';
 import { ShoalError } from '../core/errors.js';
 import { segmentRefOf } from './segment-ref.js';
 
@@ -31,8 +32,9 @@ export type FragmentLoaderClass = new (config: unknown) => Loader<FragmentLoader
  * An hls.js fragment loader (`fLoader`) that asks the engine for media segments. The engine decides
  * between peers and HTTP from the time left before the player needs the segment (`msUntilNeeded`). Init
  * segments and anything without a media sequence number go over plain HTTP, through the engine's `fetch`.
+ * `bandwidthEstimate` (hls.js' own, bit/s) keeps slow peer transfers from dragging it down (`abr-sample.ts`).
  */
-export function createFragmentLoader(engine: ShoalEngine, msUntilNeeded: () => number): FragmentLoaderClass {
+export function createFragmentLoader(engine: ShoalEngine, msUntilNeeded: () => number, bandwidthEstimate: () => number | undefined = () => undefined): FragmentLoaderClass {
   return class ShoalFragmentLoader implements Loader<FragmentLoaderContext> {
     context: FragmentLoaderContext | null = null;
     stats: LoaderStats = emptyStats();
@@ -61,7 +63,9 @@ export function createFragmentLoader(engine: ShoalEngine, msUntilNeeded: () => n
           // from their source, never the time a segment waited in memory or for its swarm's fetcher:
           // otherwise every player would see a slow network and drop to the lowest rendition, each at its
           // own moment, splitting the swarms.
-          const transferMs = Math.max(0, (result.timing.end || end) - (result.timing.first || end));
+          const measuredMs = Math.max(0, (result.timing.end || end) - (result.timing.first || end));
+          const load = { bytes: result.bytes.length, p2pBytes: result.bytesFrom.p2p, transferMs: measuredMs, inTime: msUntilNeeded() > 0 };
+          const transferMs = transferMsForEstimate(load, bandwidthEstimate());
           this.stats.loading.start = this.stats.loading.first = end - transferMs;
           this.stats.loading.end = end;
           this.stats.loaded = this.stats.total = result.bytes.length;
@@ -80,7 +84,7 @@ export function createFragmentLoader(engine: ShoalEngine, msUntilNeeded: () => n
     }
 
     /** The engine's load for media segments; init segments and the like go over plain HTTP. */
-    private async throughEngine(context: FragmentLoaderContext, now: number): Promise<{ bytes: Uint8Array; timing: { start: number; first: number; end: number } }> {
+    private async throughEngine(context: FragmentLoaderContext, now: number): Promise<{ bytes: Uint8Array; bytesFrom: { http: number; p2p: number }; timing: { start: number; first: number; end: number } }> {
       const segment = segmentRefOf(context.frag);
       if (!segment) return this.plainHttp(context);
       return engine.loadSegment(context.frag.baseurl, segment, now + msUntilNeeded());
@@ -95,7 +99,7 @@ export function createFragmentLoader(engine: ShoalEngine, msUntilNeeded: () => n
       const first = engine.options.clock.now();
       const bytes = new Uint8Array(await response.arrayBuffer());
       const end = engine.options.clock.now();
-      return { bytes, timing: { start: this.stats.loading.start, first, end } };
+      return { bytes, bytesFrom: { http: bytes.length, p2p: 0 }, timing: { start: this.stats.loading.start, first, end } };
     }
 
     abort(): void {

@@ -36,6 +36,7 @@ export class ShoalHlsjs {
   private readonly monitor: PlaybackMonitor;
   private reporter: StatsReporter | undefined;
   private stream: string | undefined;
+  private hls: Hls | undefined;
 
   constructor(options: Partial<EngineOptions> = {}) {
     this.engine = new ShoalEngine(options);
@@ -47,12 +48,13 @@ export class ShoalHlsjs {
     return {
       ...SHOAL_HLSJS_DEFAULTS,
       ...user,
-      fLoader: createFragmentLoader(this.engine, () => this.monitor.bufferedAheadMs()) as unknown as HlsConfig['fLoader'],
+      fLoader: createFragmentLoader(this.engine, () => this.monitor.bufferedAheadMs(), () => this.hls?.bandwidthEstimate) as unknown as HlsConfig['fLoader'],
     };
   }
 
   /** Follows an Hls instance created with `hlsConfig()`. */
   attach(hls: Hls): void {
+    this.hls = hls;
     const onPlaylist = (_event: string, data: LevelLoadedData | AudioTrackLoadedData): void => {
       try {
         const refs = data.details.fragments.map((frag) => segmentRefOf(frag)).filter((ref): ref is SegmentRef => ref !== undefined);
@@ -95,6 +97,7 @@ export class ShoalHlsjs {
     this.reporter?.destroy();
     this.reporter = undefined;
     this.monitor.detach();
+    this.hls = undefined;
     this.engine.destroy();
   }
 }
