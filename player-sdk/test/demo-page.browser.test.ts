@@ -90,6 +90,8 @@ describe('the demo page', () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 24_000));
     const states = await Promise.all(tabs.map(state));
+    // Each tab's bytes and log (peers connected and left, with reasons): what a failure is read from.
+    for (const [i, tab] of states.entries()) console.log(`tab ${i + 1}: http ${tab.httpBytes} B, p2p ${tab.p2pBytes} B, peers ${tab.peers}\n${tab.log}`);
     for (const tab of states) {
       expect(tab.level).toBe(0);
       expect(tab.log).not.toContain('fatal');
