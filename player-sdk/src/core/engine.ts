@@ -185,10 +185,10 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       // Crossed offers: the connection both ends agree on replaces the other one, whichever opened first.
       replaces: (peerId, offeredBySelf) =>
         swarm.hasPeer(peerId) && !this.banned.has(peerId) && kept.get(peerId) === false && keepsConnection(this.peerId, peerId, offeredBySelf),
-      onChannel: (peerId, channel, close, offeredBySelf) => {
+      onChannel: (peerId, channel, close, offeredBySelf, early) => {
         if (swarm.hasPeer(peerId)) swarm.disconnect(peerId, 'replaced by the crossed connection both ends keep');
         kept.set(peerId, keepsConnection(this.peerId, peerId, offeredBySelf));
-        const peerChannel = new PeerChannel(channel, () => this.options.clock.now());
+        const peerChannel = new PeerChannel(channel, () => this.options.clock.now(), early);
         peerChannel.on('close', close);
         swarm.addPeer(peerId, peerChannel);
       },

@@ -37,12 +37,17 @@ export class PeerChannel extends TypedEmitter<PeerChannelEvents> {
   private drainRate: number | undefined;
   /** When the buffer went over the high-water mark, and how full it was: the start of a drain measurement. */
   private congestedSince: { at: number; buffered: number } | undefined;
+  /** Frames received before `start()`, in order; undefined once started. */
+  private held: unknown[] | undefined;
 
+  /** `early`: frames that reached the channel before this object existed (see PeerConnector), delivered first. */
   constructor(
     private readonly channel: RTCDataChannel,
     private readonly now: () => number = () => performance.now(),
+    early: readonly unknown[] = [],
   ) {
     super();
+    this.held = [...early];
     channel.binaryType = 'arraybuffer';
     channel.bufferedAmountLowThreshold = this.highWater / 4;
     channel.onmessage = (event: MessageEvent) => this.receive(event.data);
@@ -112,8 +117,19 @@ export class PeerChannel extends TypedEmitter<PeerChannelEvents> {
     if (this.queue.length === 0 && !this.closed) this.emit('drain');
   }
 
+  /** Starts delivering 'message' events, with the frames held so far first: call once the listener is attached. */
+  start(): void {
+    const held = this.held;
+    this.held = undefined;
+    for (const data of held ?? []) this.receive(data);
+  }
+
   private receive(data: unknown): void {
     if (this.closed) return;
+    if (this.held) {
+      this.held.push(data);
+      return;
+    }
     if (!(data instanceof ArrayBuffer)) {
       this.close('protocol: text frame');
       return;

@@ -11,8 +11,11 @@ export interface PeerConnectorOptions {
   onAttempt?(peerId: string, pc: RTCPeerConnection): void;
   /** Called when a connection is closed before it opened: its deadline passed, ICE failed, or room was needed. */
   onGiveUp?(pc: RTCPeerConnection): void;
-  /** Called with every data channel that opened, and the remote peer's id. */
-  onChannel(peerId: string, channel: RTCDataChannel, close: () => void, offeredBySelf: boolean): void;
+  /**
+   * Called with every data channel that opened, the remote peer's id, and the frames that arrived on it
+   * before it was handed over (in arrival order; hand them to PeerChannel so none is lost).
+   */
+  onChannel(peerId: string, channel: RTCDataChannel, close: () => void, offeredBySelf: boolean, early: readonly unknown[]): void;
   /**
    * When both peers offered to each other at once, two connections open: whether this one, which `accepts`
    * refused because the peer is connected already, should replace the existing one. Both ends must keep the
@@ -65,6 +68,25 @@ function gathered(pc: RTCPeerConnection, timeoutMs: number, clock: Clock): Promi
 interface PendingOffer {
   readonly pc: RTCPeerConnection;
   readonly channel: RTCDataChannel;
+  readonly early: readonly unknown[];
+}
+
+/** More frames than a peer sends before it heard our hello (its hello, at most a have) mean a misbehaving peer: the rest are dropped. */
+const MAX_EARLY_FRAMES = 16;
+
+/**
+ * Keeps the frames that reach `channel` before it is handed over. The remote end greets as soon as its
+ * side opens, and on a busy main thread the task that hands ours over (our answer's promise, the open
+ * event) may run after that frame was dispatched: without a listener, the peer's hello would be lost and
+ * its next frame taken for a bad hello.
+ */
+function holdEarlyFrames(channel: RTCDataChannel): unknown[] {
+  const early: unknown[] = [];
+  channel.binaryType = 'arraybuffer';
+  channel.onmessage = (event: MessageEvent) => {
+    if (early.length < MAX_EARLY_FRAMES) early.push(event.data);
+  };
+  return early;
 }
 
 /** RTCPeerConnections made by one connector: created, open now, and closed without ever opening. */
@@ -156,7 +178,7 @@ export class PeerConnector {
   }
 
   /** Hands a channel over once it is open; the connection is closed with the channel. */
-  private whenOpen(peerId: string, pc: RTCPeerConnection, channel: RTCDataChannel, offeredBySelf: boolean): void {
+  private whenOpen(peerId: string, pc: RTCPeerConnection, channel: RTCDataChannel, offeredBySelf: boolean, early: readonly unknown[]): void {
     const handOver = (): void => {
       if (this.destroyed || !this.connections.has(pc) || (!this.options.accepts(peerId) && !(this.options.replaces?.(peerId, offeredBySelf) ?? false))) {
         this.closeConnection(pc);
@@ -164,7 +186,7 @@ export class PeerConnector {
       }
       this.clock.clearTimeout(this.connections.get(pc));
       this.connections.set(pc, undefined);
-      this.options.onChannel(peerId, channel, () => this.closeConnection(pc), offeredBySelf);
+      this.options.onChannel(peerId, channel, () => this.closeConnection(pc), offeredBySelf, early);
     };
     if (channel.readyState === 'open') handOver();
     else channel.addEventListener('open', handOver, { once: true });
@@ -180,10 +202,11 @@ export class PeerConnector {
   private async createOffer(): Promise<TrackerOffer | undefined> {
     const pc = this.create();
     const channel = pc.createDataChannel('shoal', { ordered: true });
+    const early = holdEarlyFrames(channel);
     const description = await this.describe(pc, async () => pc.setLocalDescription(await pc.createOffer()));
     if (!description) return undefined;
     const offerId = randomId20();
-    this.pending.set(offerId, { pc, channel });
+    this.pending.set(offerId, { pc, channel, early });
     return { offer_id: offerId, offer: { type: 'offer', sdp: description.sdp } };
   }
 
@@ -203,7 +226,7 @@ export class PeerConnector {
       return;
     }
     this.options.onAttempt?.(peerId, pending.pc);
-    this.whenOpen(peerId, pending.pc, pending.channel, true);
+    this.whenOpen(peerId, pending.pc, pending.channel, true, pending.early);
   }
 
   /** Answers another peer's offer; undefined when this player does not want the connection. */
@@ -215,7 +238,7 @@ export class PeerConnector {
     if (!this.mayConnect && oldest) this.closeConnection(oldest.pc);
     if (!this.mayConnect) return undefined;
     const pc = this.create();
-    pc.addEventListener('datachannel', (event: RTCDataChannelEvent) => this.whenOpen(peerId, pc, event.channel, false), { once: true });
+    pc.addEventListener('datachannel', (event: RTCDataChannelEvent) => this.whenOpen(peerId, pc, event.channel, false, holdEarlyFrames(event.channel)), { once: true });
     const description = await this.describe(pc, async () => {
       await pc.setRemoteDescription(offer);
       await pc.setLocalDescription(await pc.createAnswer());

@@ -24,6 +24,7 @@ function connect(): { peer: Peer; channel: FakeDataChannel & { sent: Uint8Array[
   const peer = new Peer('-SH0001-remote000001', new PeerChannel(channel as unknown as RTCDataChannel), host());
   const closes: string[] = [];
   peer.on('close', (reason) => closes.push(reason));
+  peer.start();
   return { peer, channel, closes };
 }
 

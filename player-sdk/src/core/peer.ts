@@ -129,6 +129,11 @@ export class Peer extends TypedEmitter<PeerEvents> {
     this.helloTimer = host.clock.setTimeout(() => this.close('no hello'), HELLO_TIMEOUT_MS);
   }
 
+  /** Starts receiving, frames that came early first: call once listening to this peer's events (it may be ready, or closed, at once). */
+  start(): void {
+    this.channel.start();
+  }
+
   get ready(): boolean {
     return this.helloReceived && !this.closed;
   }

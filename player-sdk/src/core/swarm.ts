@@ -282,6 +282,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       this.emit('peer-disconnected', peerId, reason);
       this.wakeJobs();
     });
+    peer.start();
   }
 
   disconnect(peerId: string, reason: string): void {
