@@ -87,6 +87,19 @@ export interface SwarmCounts {
   readonly outcomes: Pick<ConnectionOutcomes, 'counts' | 'pathCounts'> | undefined;
 }
 
+/**
+ * The counts of swarms that were left, kept so that getStats()'s counters never go back: `left` (closed,
+ * so nothing open or in progress, no upload) added to what earlier swarms left.
+ */
+export function retiredCounts(earlier: SwarmCounts | undefined, left: SwarmCounts): SwarmCounts {
+  const { connections, connectionPaths, connectionAttempts } = swarmTotals(earlier ? [earlier, left] : [left]);
+  return {
+    swarm: { uploadsInProgress: () => 0 },
+    connector: { counts: { ...connections, open: 0, connecting: 0 } },
+    outcomes: { counts: connectionAttempts, pathCounts: connectionPaths },
+  };
+}
+
 /** The connection and upload counts of getStats(), all swarms together. */
 export function swarmTotals(entries: Iterable<SwarmCounts>): {
   connections: { created: number; open: number; failed: number; connecting: number };

@@ -1,20 +1,19 @@
 import { TrackerClient } from '../signaling/tracker-client.js';
-import type { TimerHandle } from '../util/clock.js';
 import { ConnectionOutcomes } from './connection-outcomes.js';
-import { keepsConnection } from './glare.js';
 import { ShoalError } from './errors.js';
 import { TypedEmitter } from '../util/event-emitter.js';
 import type { FetchLike } from './http-loader.js';
-import { PeerChannel } from './peer-channel.js';
-import { PeerConnector, randomId20 } from './peer-connector.js';
+import { randomId20, type PeerConnector } from './peer-connector.js';
+import { RenditionUse } from './rendition-use.js';
 import { webCryptoAvailable } from './integrity.js';
-import { swarmTotals, type EngineEvents, type EngineStats, type PlaybackPosition } from './engine-api.js';
+import { retiredCounts, swarmTotals, type EngineEvents, type SwarmCounts, type EngineStats, type PlaybackPosition } from './engine-api.js';
 import { DEFAULT_ENGINE_OPTIONS, validateOptions, type EngineOptions } from './options.js';
 import { nextHttpThroughput } from './scheduler.js';
 import type { SegmentRef } from './segment.js';
 import { SegmentStore } from './segment-store.js';
-import type { Signaling, SignalingSession } from '../signaling/signaling.js';
+import type { Signaling } from '../signaling/signaling.js';
 import { Swarm } from './swarm.js';
+import { SwarmLink, type SwarmLinkHost } from './swarm-link.js';
 import type { LoadedSegment } from './segment-job.js';
 import { infoHashOf, swarmKeyOf } from './swarm-key.js';
 import { UploadPolicy } from './upload-policy.js';
@@ -23,11 +22,12 @@ import { UploadPolicy } from './upload-policy.js';
 const MAX_BANNED_PEERS = 4096;
 
 interface SwarmEntry {
+  readonly key: string;
   readonly swarm: Swarm;
+  /** Its way to other players; undefined when it plays over HTTP alone. */
+  readonly link: SwarmLink | undefined;
   readonly connector: PeerConnector | undefined;
-  readonly session: SignalingSession | undefined;
   readonly outcomes: ConnectionOutcomes | undefined;
-  announceTimer: TimerHandle | undefined;
 }
 
 export { infoHashOf, swarmKeyOf } from './swarm-key.js';
@@ -41,6 +41,9 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   readonly options: EngineOptions;
   readonly peerId = randomId20('-SH0001-');
   private readonly swarms = new Map<string, Promise<SwarmEntry>>();
+  private readonly renditionUse = new RenditionUse();
+  /** What the swarms left so far counted (connections made and failed), for getStats(). */
+  private retired: SwarmCounts | undefined;
   /** Swarms whose set-up finished, for synchronous counting. */
   private readonly ready: SwarmEntry[] = [];
   private readonly store: SegmentStore;
@@ -100,6 +103,8 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
 
   private swarm(playlistUrl: string): Promise<SwarmEntry> {
     const key = swarmKeyOf(playlistUrl, this.options.swarmId);
+    this.renditionUse.used(key, this.options.clock.now());
+    this.leaveUnusedRenditions();
     let entry = this.swarms.get(key);
     if (!entry) {
       entry = this.createSwarm(key);
@@ -112,6 +117,31 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       );
     }
     return entry;
+  }
+
+  /**
+   * Leaves the swarms of renditions the player stopped using (ABR switched away), checked whenever it uses
+   * one: a rendition still played is used every few seconds, so no timer is needed. A paused player uses
+   * none and leaves none, and keeps serving its peers.
+   */
+  private leaveUnusedRenditions(): void {
+    for (const key of this.renditionUse.takeUnused(this.options.clock.now(), this.options.leaveRenditionAfterSeconds * 1000)) {
+      const pending = this.swarms.get(key);
+      this.swarms.delete(key);
+      pending?.then(
+        (entry) => this.closeSwarm(entry, true),
+        () => undefined,
+      );
+    }
+  }
+
+  /** Closes a swarm: its announces, connections and tracker membership; `keepCounts` adds its counts to the retired ones. */
+  private closeSwarm(entry: SwarmEntry, keepCounts: boolean): void {
+    entry.link?.close();
+    entry.swarm.destroy();
+    const index = this.ready.indexOf(entry);
+    if (index >= 0) this.ready.splice(index, 1);
+    if (keepCounts) this.retired = retiredCounts(this.retired, entry);
   }
 
   private async createSwarm(key: string): Promise<SwarmEntry> {
@@ -151,98 +181,39 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     if (!p2pEnabled || !outcomes) {
       if (!verifiable) this.warnOnce(new ShoalError('SHOAL_ERR_NO_WEBCRYPTO'));
       else if (!RTC) this.warnOnce(new ShoalError('SHOAL_ERR_NO_WEBRTC'));
-      return { swarm, connector: undefined, session: undefined, outcomes: undefined, announceTimer: undefined };
+      return { key, swarm, link: undefined, connector: undefined, outcomes: undefined };
     }
     try {
-      return this.connectSwarm(swarm, infoHash, RTC, this.signaling!, outcomes);
+      const link = new SwarmLink(swarm, infoHash.binary, RTC, this.signaling!, outcomes, this.linkHost());
+      this.uploadPolicy.startMetering();
+      return { key, swarm, link, connector: link.connector, outcomes };
     } catch (error) {
       // A fault while joining the swarm costs its P2P, never its playback.
       this.fault('join', error);
       outcomes.destroy();
       swarm.disableP2p();
-      return { swarm, connector: undefined, session: undefined, outcomes: undefined, announceTimer: undefined };
+      return { key, swarm, link: undefined, connector: undefined, outcomes: undefined };
     }
   }
 
-  private connectSwarm(
-    swarm: Swarm,
-    infoHash: { binary: string; hex: string },
-    RTC: NonNullable<EngineOptions['RTCPeerConnection']>,
-    signaling: Signaling,
-    watched: ConnectionOutcomes,
-  ): SwarmEntry {
-    /** Per connected peer: whether its connection is the one both ends keep when offers crossed. */
-    const kept = new Map<string, boolean>();
-    const connector = new PeerConnector({
-      RTCPeerConnection: RTC,
-      iceServers: () => this.iceServers ?? [],
-      onAttempt: (peerId, pc) => watched.watch(peerId, pc),
-      onGiveUp: (pc) => watched.gaveUp(pc),
-      maxConnecting: this.options.maxConnectingPeers,
-      connectTimeoutMs: this.options.connectTimeoutMs,
-      clock: this.options.clock,
-      accepts: (peerId) => peerId !== this.peerId && !this.banned.has(peerId) && !swarm.hasPeer(peerId) && swarm.peerIds().length < this.options.maxPeers,
-      // Crossed offers: the connection both ends agree on replaces the other one, whichever opened first.
-      replaces: (peerId, offeredBySelf) =>
-        swarm.hasPeer(peerId) && !this.banned.has(peerId) && kept.get(peerId) === false && keepsConnection(this.peerId, peerId, offeredBySelf),
-      onChannel: (peerId, channel, close, offeredBySelf, early) => {
-        if (swarm.hasPeer(peerId)) swarm.disconnect(peerId, 'replaced by the crossed connection both ends keep');
-        kept.set(peerId, keepsConnection(this.peerId, peerId, offeredBySelf));
-        const peerChannel = new PeerChannel(channel, () => this.options.clock.now(), early);
-        peerChannel.on('close', close);
-        swarm.addPeer(peerId, peerChannel);
-      },
-    });
-    let announceNow = (): void => undefined;
-    let members: number | undefined;
-    const session = signaling.join(infoHash.binary, this.peerId, {
-      onConnected: () => announceNow(),
-      onSwarmSize: (size) => (members = size),
+  /** What a swarm's link asks of the engine. */
+  private linkHost(): SwarmLinkHost {
+    return {
+      peerId: this.peerId,
+      options: this.options,
+      isBanned: (peerId) => this.banned.has(peerId),
+      iceServers: () => this.iceServers,
       onIceServers: (servers) => {
         if (this.options.iceServers !== undefined) return;
         const first = this.iceServers === undefined;
         this.iceServers = servers ? [...servers] : [];
         // Offers waited for these servers: make them now rather than an interval later.
-        if (first) this.announceAll();
+        if (first) for (const entry of this.ready) entry.link?.announce();
       },
-      onOffer: (from, offerId, offer) => {
-        connector.handleOffer(from, offer).then(
-          (answer) => answer && session.answer(from, offerId, answer),
-          (error: unknown) => this.fault('answer', error),
-        );
-      },
-      onAnswer: (from, offerId, answer) => connector.handleAnswer(from, offerId, answer).catch((error: unknown) => this.fault('offer', error)),
-    });
-    swarm.on('peer-disconnected', (peerId) => {
-      watched.forget(peerId);
-      if (!swarm.hasPeer(peerId)) kept.delete(peerId);
-    });
-    this.uploadPolicy.startMetering();
-    const entry: SwarmEntry = { swarm, connector, session, outcomes: watched, announceTimer: undefined };
-    const announce = async (): Promise<void> => {
-      if (this.iceServers === undefined) {
-        // Join without offers; the reply brings the ICE servers, and offers follow at once.
-        session.announce([], { v: 1, ...this.playbackExtension(), ...watched.takeExtension() });
-        return;
-      }
-      // Offers only for room this player has and for peers it has yet to meet: each costs a connection
-      // (and, behind NATs, a TURN allocation) whether anyone answers it or not. Offers in flight do not
-      // count as met: the tracker may hand them to peers already connected, who never answer.
-      const peers = swarm.peerIds().length;
-      const unmet = members === undefined ? Infinity : members - 1 - peers;
-      const wanted = Math.min(this.options.offersPerAnnounce, this.options.maxPeers - peers - connector.counts.connecting, unmet);
-      const offers = wanted > 0 ? await connector.createOffers(wanted) : [];
-      if (!this.destroyed) session.announce(offers, { v: 1, ...this.playbackExtension(), ...watched.takeExtension() });
+      playbackExtension: () => this.playbackExtension(),
+      fault: (where, error) => this.fault(where, error),
     };
-    const announceSafely = (): void => void announce().catch((error: unknown) => this.fault('announce', error));
-    announceNow = announceSafely;
-    this.announcers.set(entry, announceSafely);
-    announceSafely();
-    entry.announceTimer = this.options.clock.setInterval(announceSafely, this.options.announceIntervalSeconds * 1000);
-    return entry;
   }
-
-  private readonly announcers = new Map<SwarmEntry, () => void>();
 
   /**
    * Where playback is, read at each announce: the tracker pairs players near the same position, who hold the
@@ -263,9 +234,6 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     }
   }
 
-  private announceAll(): void {
-    for (const announce of this.announcers.values()) announce();
-  }
   private readonly warned = new Set<string>();
   private playback: (() => PlaybackPosition | undefined) | undefined;
 
@@ -312,7 +280,13 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
    */
   async loadSegment(playlistUrl: string, segment: SegmentRef, deadline: number): Promise<LoadedSegment> {
     if (this.destroyed) throw new ShoalError('SHOAL_ERR_DESTROYED');
-    return (await this.swarm(playlistUrl)).swarm.load(segment, deadline);
+    const swarm = this.swarm(playlistUrl);
+    const loaded = this.renditionUse.loading(swarmKeyOf(playlistUrl, this.options.swarmId), this.options.clock.now());
+    try {
+      return await (await swarm).swarm.load(segment, deadline);
+    } finally {
+      loaded(this.options.clock.now());
+    }
   }
 
   /** The player stalled for `ms`. */
@@ -333,7 +307,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
 
   getStats(): EngineStats {
     const { httpBytes, p2pBytes, p2pRelayBytes } = this.counters;
-    const { connections, connectionPaths, connectionAttempts, uploads } = swarmTotals(this.ready);
+    const { connections, connectionPaths, connectionAttempts, uploads } = swarmTotals(this.retired ? [...this.ready, this.retired] : this.ready);
     return {
       ...this.counters,
       uploadBytes: this.uploadPolicy.uploaded,
@@ -360,18 +334,12 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     this.uploadPolicy.destroy();
     for (const entry of this.swarms.values()) {
       entry.then(
-        (e) => {
-          if (e.announceTimer !== undefined) this.options.clock.clearInterval(e.announceTimer);
-          e.outcomes?.destroy();
-          e.session?.leave();
-          e.connector?.destroy();
-          e.swarm.destroy();
-        },
+        (created) => this.closeSwarm(created, false),
         () => undefined,
       );
     }
     this.swarms.clear();
-    this.announcers.clear();
+    this.renditionUse.clear();
     this.signaling?.destroy();
     this.store.clear();
     this.removeAllListeners();

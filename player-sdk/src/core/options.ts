@@ -35,6 +35,12 @@ export interface EngineOptions {
   offersPerAnnounce: number;
   /** Seconds between announces while the swarm has room for more peers. @default 15 */
   announceIntervalSeconds: number;
+  /**
+   * A rendition's swarm the player has not used (no playlist, no segment) for this long while it plays
+   * another (ABR switched away) is left: its connections closed, its tracker membership ended. Its peers
+   * then meet viewers that hold that rendition's new segments. Used again, it is joined anew. @default 30
+   */
+  leaveRenditionAfterSeconds: number;
   /** Inside this many ms of a segment's playback deadline only HTTP is used. @default 500 */
   urgentWindowMs: number;
   /** A peer that sends nothing for this long is given up on for the segment. @default 1000 */
@@ -96,6 +102,7 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
   connectTimeoutMs: 15_000,
   offersPerAnnounce: 5,
   announceIntervalSeconds: 15,
+  leaveRenditionAfterSeconds: 30,
   urgentWindowMs: 500,
   peerStallMs: 1000,
   httpFetchersPerSegment: 1,
@@ -120,7 +127,7 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
 
 /** Throws SHOAL_ERR_OPTIONS for the first option out of its range. */
 export function validateOptions(options: EngineOptions): void {
-  for (const name of ['maxPeers', 'maxConnectingPeers', 'connectTimeoutMs', 'offersPerAnnounce', 'urgentWindowMs', 'peerStallMs', 'segmentMemoryBytes', 'maxSegmentBytes', 'statsIntervalMs'] as const) {
+  for (const name of ['maxPeers', 'maxConnectingPeers', 'connectTimeoutMs', 'offersPerAnnounce', 'leaveRenditionAfterSeconds', 'urgentWindowMs', 'peerStallMs', 'segmentMemoryBytes', 'maxSegmentBytes', 'statsIntervalMs'] as const) {
     const value = options[name];
     if (!Number.isFinite(value) || value < 0) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} out of range`);
   }

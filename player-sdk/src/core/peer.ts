@@ -1,22 +1,16 @@
-import type { Clock, TimerHandle } from '../util/clock.js';
-import { MAX_DATA_CHUNK_BYTES, PEER_PROTOCOL_VERSION, type HaveEntry, type HaveState, type PeerMessage } from '@shoal/protocol';
+import type { TimerHandle } from '../util/clock.js';
+import { PEER_PROTOCOL_VERSION, type HaveEntry, type HaveState, type PeerMessage } from '@shoal/protocol';
 import { ShoalError } from './errors.js';
 import { TypedEmitter } from '../util/event-emitter.js';
 import type { PeerChannel } from './peer-channel.js';
 import type { SegmentBuffer } from './segment-buffer.js';
-import type { PeerUploads } from './upload-policy.js';
+import { UploadsToPeer, type UploadHost } from './peer-uploads.js';
 
 /** Segment states remembered per peer: a live window or a VOD title's worth, never a flood's. */
 export const MAX_PEER_HOLDINGS = 1024;
 
-/** Requests one peer may have served at once; more are answered 'absent'. */
-export const MAX_UPLOADS_PER_PEER = 4;
-/** Implausible requests (a segment sent in full already, one it says it holds, too many at once) before a peer is dropped and banned. */
-export const MAX_IMPLAUSIBLE_REQUESTS = 64;
 /** Longest a peer's 'busy' keeps it out of our choices, whatever it asks for. */
 const MAX_BUSY_MS = 5_000;
-/** Segments remembered per peer as sent in full, to refuse sending them twice. */
-const SERVED_MEMORY = 256;
 /**
  * Longest wait for the peer's hello once our channel is open. Both ends greet as soon as their channel
  * opens, which is within a round trip of each other, so a silent peer is one whose end was closed: after
@@ -26,16 +20,11 @@ const SERVED_MEMORY = 256;
  */
 export const HELLO_TIMEOUT_MS = 5_000;
 
-/** What a peer needs from its swarm to serve requests. */
-export interface PeerHost {
+/** What a peer needs from its swarm. */
+export interface PeerHost extends UploadHost {
   readonly swarmId: string;
-  /** The buffer of a segment this player holds or is loading, if any. */
-  segmentFor(segment: number): SegmentBuffer | undefined;
-  /** What this player uploads, to whom and how fast (see UploadPolicy). */
-  readonly uploadPolicy: PeerUploads;
   /** Bytes the peer sent that arrived too late to be used (their request was cancelled or already filled). */
   onDiscarded(bytes: number): void;
-  readonly clock: Clock;
 }
 
 interface PeerEvents {
@@ -60,25 +49,6 @@ interface Download {
 }
 
 /**
- * Bytes of one upload in flight beyond what the receiver acknowledged. The WebRTC stack takes far more into
- * its own send buffer than `bufferedAmount` shows (a MiB per channel in node-datachannel): without a window,
- * a slow uplink queues seconds of data, a cancel comes too late, and the player's own requests wait behind
- * it. What is in flight when the receiver cancels arrives for nothing, so the window is small: 32 KiB is
- * 0.26 s on a 1 Mbit/s uplink and allows 320 kB/s per transfer at 100 ms RTT (64 KiB wasted a tenth of a
- * 2 Mbit/s home's upload on cancelled transfers in the network lab).
- */
-export const SEND_WINDOW_BYTES = 32 * 1024;
-
-interface Upload {
-  readonly buffer: SegmentBuffer;
-  sent: number;
-  /** What the receiver said it holds (its acks); `sent - acked` is in flight. */
-  acked: number;
-  timer: TimerHandle | undefined;
-  unsubscribe: () => void;
-}
-
-/**
  * A connected remote player: what it holds, what we are downloading from it, what we are uploading to
  * it, and how fast it has been. All I/O goes through its PeerChannel.
  */
@@ -87,11 +57,8 @@ export class Peer extends TypedEmitter<PeerEvents> {
   /** Segments the peer announced 'dropped' for: a peer retracting a copy it relayed, after its own check failed. */
   private readonly retractions = new Set<number>();
   private readonly downloads = new Map<number, Download>();
-  private readonly uploads = new Map<number, Upload>();
-  /** Segments sent in full to this peer (newest last), bounded. */
-  private readonly served = new Set<number>();
-  /** Requests refused as implausible. */
-  implausibleRequests = 0;
+  /** What we send this peer. */
+  private readonly uploads: UploadsToPeer;
   private nextRequest = 1;
   private helloReceived = false;
   private helloTimer: TimerHandle | undefined;
@@ -105,9 +72,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
   fruitlessRequests = 0;
   /** Bytes of the uploads in progress sent to this peer and not acknowledged yet. */
   get inFlight(): number {
-    let bytes = 0;
-    for (const upload of this.uploads.values()) bytes += upload.sent - upload.acked;
-    return bytes;
+    return this.uploads.inFlight;
   }
 
   /** Until when (host clock) the peer said its uplink is full. */
@@ -119,11 +84,10 @@ export class Peer extends TypedEmitter<PeerEvents> {
     private readonly host: PeerHost,
   ) {
     super();
+    this.uploads = new UploadsToPeer(channel, host, (segment) => this.holdings.get(segment));
     channel.on('message', (message) => this.receive(message));
     channel.on('close', (reason) => this.shutdown(reason));
-    channel.on('drain', () => {
-      for (const [request, upload] of this.uploads) this.pump(request, upload);
-    });
+    channel.on('drain', () => this.uploads.resume());
     channel.send({ type: 'hello', version: PEER_PROTOCOL_VERSION, swarm: host.swarmId });
     // Not a protocol fault (no ban): the peer may well come back over a connection both ends keep.
     this.helloTimer = host.clock.setTimeout(() => this.close('no hello'), HELLO_TIMEOUT_MS);
@@ -143,14 +107,17 @@ export class Peer extends TypedEmitter<PeerEvents> {
   }
 
   get activeUploads(): number {
-    return this.uploads.size;
+    return this.uploads.activeUploads;
   }
 
   /** Bytes still to send for the uploads to this peer in progress. */
   get pendingUploadBytes(): number {
-    let bytes = 0;
-    for (const upload of this.uploads.values()) bytes += Math.max(0, (upload.buffer.total ?? upload.buffer.received) - upload.sent);
-    return bytes;
+    return this.uploads.pendingBytes;
+  }
+
+  /** Requests of this peer refused as implausible. */
+  get implausibleRequests(): number {
+    return this.uploads.implausibleRequests;
   }
 
   /** What the peer said it holds for `segment`. */
@@ -233,24 +200,17 @@ export class Peer extends TypedEmitter<PeerEvents> {
         }
         return;
       case 'request':
-        this.serve(message.request, message.segment, message.offset);
+        this.uploads.serve(message.request, message.segment, message.offset);
         return;
       case 'cancel':
-        this.stopUpload(message.request);
+        this.uploads.stop(message.request);
         return;
       case 'data':
         this.onData(message.request, message.offset, message.total, message.bytes);
         return;
-      case 'ack': {
-        const upload = this.uploads.get(message.request);
-        if (!upload) return; // finished or stopped meanwhile
-        const acked = Math.min(message.received, upload.sent);
-        if (acked <= upload.acked) return;
-        this.host.uploadPolicy.onAcknowledged(acked - upload.acked);
-        upload.acked = acked;
-        this.pump(message.request, upload);
+      case 'ack':
+        this.uploads.acknowledged(message.request, message.received);
         return;
-      }
       case 'done': {
         const download = this.downloads.get(message.request);
         if (!download) return; // cancelled meanwhile
@@ -312,79 +272,6 @@ export class Peer extends TypedEmitter<PeerEvents> {
     this.channel.send({ type: 'ack', request, received: buffer.received });
   }
 
-  /**
-   * Why a request is not one an honest player would make, if it is not: the same segment twice (while it is
-   * being sent, or after it was sent in full), a segment the peer says it holds itself, or more at once than any player needs.
-   */
-  private implausible(request: number, segment: number): boolean {
-    if (this.served.has(segment) || this.holdings.get(segment) === 'complete' || this.uploads.size >= MAX_UPLOADS_PER_PEER || this.uploads.has(request)) return true;
-    for (const upload of this.uploads.values()) if (upload.buffer.segment === segment) return true;
-    return false;
-  }
-
-  private serve(request: number, segment: number, offset: number): void {
-    if (this.implausible(request, segment)) {
-      this.channel.send({ type: 'absent', request, segment });
-      if (++this.implausibleRequests >= MAX_IMPLAUSIBLE_REQUESTS) this.close('protocol: implausible requests');
-      return;
-    }
-    const buffer = this.host.segmentFor(segment);
-    if (!buffer || buffer.status === 'failed' || !this.host.uploadPolicy.mayUpload(this)) {
-      this.channel.send({ type: 'absent', request, segment });
-      return;
-    }
-    const retryMs = this.host.uploadPolicy.admit(Math.max(0, (buffer.total ?? buffer.received) - offset));
-    if (retryMs > 0) {
-      this.channel.send({ type: 'busy', request, segment, retryMs });
-      return;
-    }
-    const upload: Upload = { buffer, sent: offset, acked: offset, timer: undefined, unsubscribe: () => undefined };
-    // Cut-through: keep sending as more bytes of a loading segment arrive.
-    upload.unsubscribe = buffer.subscribe(() => this.pump(request, upload));
-    this.uploads.set(request, upload);
-    this.pump(request, upload);
-  }
-
-  private pump(request: number, upload: Upload): void {
-    if (upload.timer !== undefined || this.uploads.get(request) !== upload) return;
-    const { buffer } = upload;
-    if (buffer.status === 'failed' || buffer.received < upload.sent) {
-      // Our copy was discarded (bad digest, or our source withdrew it): the peer must get it elsewhere.
-      this.stopUpload(request);
-      this.channel.send({ type: 'absent', request, segment: buffer.segment });
-      return;
-    }
-    const total = buffer.total;
-    while (total !== undefined && upload.sent < buffer.received && upload.sent - upload.acked < SEND_WINDOW_BYTES && !this.channel.congested) {
-      const size = Math.min(MAX_DATA_CHUNK_BYTES, buffer.received - upload.sent);
-      const wait = this.host.uploadPolicy.waitMs(this, size);
-      if (wait > 0) {
-        upload.timer = this.host.clock.setTimeout(() => {
-          upload.timer = undefined;
-          this.pump(request, upload);
-        }, wait);
-        return;
-      }
-      this.channel.send({ type: 'data', request, offset: upload.sent, total, bytes: buffer.slice(upload.sent, upload.sent + size) });
-      upload.sent += size;
-      this.host.uploadPolicy.onUploaded(size);
-    }
-    if (total !== undefined && upload.sent === total) {
-      this.served.add(buffer.segment);
-      if (this.served.size > SERVED_MEMORY) this.served.delete(this.served.values().next().value!);
-      this.channel.send({ type: 'done', request, total });
-      this.stopUpload(request);
-    }
-  }
-
-  private stopUpload(request: number): void {
-    const upload = this.uploads.get(request);
-    if (!upload) return;
-    this.uploads.delete(request);
-    upload.unsubscribe();
-    if (upload.timer !== undefined) this.host.clock.clearTimeout(upload.timer);
-  }
-
   close(reason: string): void {
     this.channel.close(reason);
   }
@@ -393,7 +280,7 @@ export class Peer extends TypedEmitter<PeerEvents> {
     if (this.closed) return;
     this.closed = true;
     this.host.clock.clearTimeout(this.helloTimer);
-    for (const request of [...this.uploads.keys()]) this.stopUpload(request);
+    this.uploads.stopAll();
     for (const download of this.downloads.values()) {
       download.reject(new ShoalError('SHOAL_ERR_PEER_GONE', `peer ${this.id} left: ${reason}`));
     }
