@@ -5,6 +5,7 @@ import type { EngineStats } from '@shoal/player-sdk';
 import type { ViewerReport } from '../swarm/simulated-viewer.js';
 import type { SegmentLoad } from '../swarm/worker.js';
 import type { HomeViewerResult } from './home-viewer.js';
+import { bytesBySwarm } from './rendition-figures.js';
 
 /** What the lab asks of the browser in one home. */
 export interface ChromiumHomeTask {
@@ -43,7 +44,8 @@ const COUNT_PEER_CONNECTIONS = `(() => {
 
 interface PageState {
   readonly stats: EngineStats;
-  readonly loads: { sequence: number; httpBytes: number; p2pBytes: number }[];
+  readonly loads: { swarm: string; sequence: number; httpBytes: number; p2pBytes: number }[];
+  readonly levelSwitches: number;
   readonly pcs: { created: number; open: number };
   readonly currentTime: number;
   readonly log: string;
@@ -76,20 +78,30 @@ async function main(task: ChromiumHomeTask): Promise<HomeViewerResult & { curren
     await page.goto(local.href);
     await page.waitForFunction(() => (window as unknown as { shoal?: unknown }).shoal !== undefined, undefined, { timeout: 30_000 });
     await page.evaluate(() => {
-      const w = window as unknown as { shoal: { engine: { on(event: string, listener: (info: unknown) => void): void } }; __shoalLoads: unknown[] };
+      const w = window as unknown as {
+        shoal: { engine: { on(event: string, listener: (info: unknown) => void): void } };
+        hls: { on(event: string, listener: () => void): void };
+        __shoalLoads: unknown[];
+        __shoalSwitches: number;
+      };
       w.__shoalLoads = [];
+      w.__shoalSwitches = 0;
       w.shoal.engine.on('segment-loaded', (info) => w.__shoalLoads.push(info));
+      // hls.js' LEVEL_SWITCHED ('hlsLevelSwitched'); the first is the start level, not a switch.
+      w.hls.on('hlsLevelSwitched', () => w.__shoalSwitches++);
     });
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, task.reportAt - Date.now())));
     const state = await page.evaluate((): PageState => {
       const w = window as unknown as {
         shoal: { getStats(): EngineStats };
-        __shoalLoads: { sequence: number; httpBytes: number; p2pBytes: number }[];
+        __shoalLoads: { swarm: string; sequence: number; httpBytes: number; p2pBytes: number }[];
         __shoalPcs: { created: number; open: number };
+        __shoalSwitches: number;
       };
       return {
         stats: w.shoal.getStats(),
         loads: w.__shoalLoads,
+        levelSwitches: Math.max(0, w.__shoalSwitches - 1),
         pcs: { ...w.__shoalPcs },
         currentTime: document.querySelector('video')!.currentTime,
         log: document.getElementById('log')?.textContent ?? '',
@@ -117,7 +129,16 @@ async function main(task: ChromiumHomeTask): Promise<HomeViewerResult & { curren
       p2pLatencies: [],
     };
     const loads: SegmentLoad[] = state.loads.map((l) => ({ viewer: task.id, sequence: l.sequence, httpBytes: l.httpBytes, p2pBytes: l.p2pBytes }));
-    return { report, loads, pcs: state.pcs, stats: state.stats, currentTime: state.currentTime, log: [state.log, ...problems].join('\n') };
+    return {
+      report,
+      loads,
+      pcs: state.pcs,
+      stats: state.stats,
+      renditions: bytesBySwarm(state.loads),
+      levelSwitches: state.levelSwitches,
+      currentTime: state.currentTime,
+      log: [state.log, ...problems].join('\n'),
+    };
   } finally {
     await browser.close();
     for (const f of forwarders) f.server.close();

@@ -1,5 +1,6 @@
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import WebSocket from 'ws';
+import type { RenditionBytes } from './rendition-figures.js';
 import type { EngineOptions, EngineStats } from '@shoal/player-sdk';
 import { SimulatedViewer, type ViewerReport } from '../swarm/simulated-viewer.js';
 import type { SegmentLoad } from '../swarm/worker.js';
@@ -45,6 +46,9 @@ export interface HomeViewerResult {
   readonly stats: EngineStats;
   /** Peer connections and disconnections with their reasons, in ms after the viewer started. */
   readonly peerEvents?: readonly string[];
+  /** Chromium viewers: bytes by rendition (swarm), and hls.js level switches. */
+  readonly renditions?: readonly RenditionBytes[];
+  readonly levelSwitches?: number;
 }
 
 /**

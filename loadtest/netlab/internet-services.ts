@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createEdge, startEdgeServer, type EdgeOptions } from '@shoal/edge';
-import { createOrigin, resolveFfmpegPath, startDemoEncoder, startOriginServer } from '@shoal/origin';
+import { createOrigin, DEMO_LADDER, resolveFfmpegPath, startDemoEncoder, startOriginServer } from '@shoal/origin';
 
 /** What the lab asks of the servers on its internet. */
 export interface ServicesTask {
@@ -12,6 +12,8 @@ export interface ServicesTask {
   readonly edge: Partial<EdgeOptions>;
   readonly segmentSeconds: number;
   readonly videoKbps: number;
+  /** The demo's three renditions instead of one at `videoKbps`. */
+  readonly ladder?: boolean;
   /** Segments the live playlist must hold before the services say they are ready. */
   readonly readySegments: number;
 }
@@ -38,7 +40,7 @@ async function main(task: ServicesTask): Promise<void> {
     originUrl: origin.url,
     ingestToken: token,
     segmentSeconds: task.segmentSeconds,
-    ladder: [{ width: 640, height: 360, videoKbps: task.videoKbps }],
+    ladder: task.ladder ? DEMO_LADDER : [{ width: 640, height: 360, videoKbps: task.videoKbps }],
   });
   const edge = await startEdgeServer(
     await createEdge({ originUrl: origin.url, statsReportsPerSecond: 1000, statsReportsBurst: 2000, ...task.edge }, { logger: silent }),

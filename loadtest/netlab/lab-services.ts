@@ -62,8 +62,8 @@ export function startCoturn(lab: NetLab, logFile?: string): ChildProcess {
 }
 
 /** Starts origin and edge in the lab internet and waits until the live stream has a few segments. */
-export async function startServices(lab: NetLab, edge: Partial<EdgeOptions>, options: Pick<NetlabOptions, 'segmentSeconds' | 'videoKbps'>): Promise<{ ready: ServicesReady; child: ChildProcess }> {
-  const task: ServicesTask = { address: INTERNET_ADDRESS, edge, segmentSeconds: options.segmentSeconds, videoKbps: options.videoKbps, readySegments: 4 };
+export async function startServices(lab: NetLab, edge: Partial<EdgeOptions>, options: Pick<NetlabOptions, 'segmentSeconds' | 'videoKbps' | 'ladder'>): Promise<{ ready: ServicesReady; child: ChildProcess }> {
+  const task: ServicesTask = { address: INTERNET_ADDRESS, edge, segmentSeconds: options.segmentSeconds, videoKbps: options.videoKbps, ladder: options.ladder, readySegments: 4 };
   const child = lab.spawnIn(lab.internet, process.execPath, ['--import', 'tsx', SERVICES, JSON.stringify(task)]);
   const line = await firstLine(child, 90_000);
   return { ready: JSON.parse(line) as ServicesReady, child };

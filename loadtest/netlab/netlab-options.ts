@@ -22,6 +22,13 @@ export interface NetlabOptions {
   readonly baseline: boolean;
   /** Viewers: the SDK core in Node (node-datachannel), or the demo page in headless Chromium. */
   readonly viewer: 'node' | 'chromium';
+  /** Publish the demo's three renditions (1200, 700, 300 kbit/s video) instead of one at `videoKbps`. */
+  readonly ladder: boolean;
+  /**
+   * Chromium viewers: the demo page's `?level=`: 'auto' lets hls.js ABR choose the rendition, an index pins
+   * it (hls.js orders levels by bitrate, 0 the lowest). Undefined: the page's default, level 0.
+   */
+  readonly level: 'auto' | number | undefined;
   readonly out: string | undefined;
 }
 
@@ -39,6 +46,8 @@ export const DEFAULT_NETLAB_OPTIONS: NetlabOptions = {
   joinSpacingSeconds: 1,
   baseline: true,
   viewer: 'node',
+  ladder: false,
+  level: undefined,
   out: undefined,
 };
 
@@ -61,6 +70,8 @@ export function parseNetlabOptions(argv: string[]): NetlabOptions & { help: bool
       'video-kbps': { type: 'string' },
       'no-baseline': { type: 'boolean' },
       viewer: { type: 'string' },
+      ladder: { type: 'boolean' },
+      level: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -76,12 +87,21 @@ export function parseNetlabOptions(argv: string[]): NetlabOptions & { help: bool
   if (nat !== 'eim' && nat !== 'sym' && nat !== 'mixed') throw new Error('--nat takes eim, sym or mixed');
   const matching = values['nat-aware-matching'] ?? 'on';
   if (matching !== 'on' && matching !== 'off') throw new Error('--nat-aware-matching takes on or off');
+  const rates = (text: string, name: string): string => {
+    // One rate for every home, or a comma-separated list given to the homes in turn.
+    if (!text.split(',').every((rate) => /^\d+(\.\d+)?(kbit|mbit|gbit)$/.test(rate))) throw new Error(`--${name} takes rates like 2mbit or a list such as 20mbit,1500kbit`);
+    return text;
+  };
+  const viewer = values.viewer === 'chromium' ? 'chromium' : values.viewer === undefined || values.viewer === 'node' ? 'node' : fail('--viewer takes node or chromium');
+  // The Node viewer plays one rendition's playlist; only the page has hls.js ABR.
+  if (values.level !== undefined && viewer !== 'chromium') throw new Error('--level needs --viewer chromium');
+  const level = values.level === undefined || values.level === 'auto' ? values.level : Math.round(number(values.level, 0, 'level', 0, 2));
   return {
     help: values.help ?? false,
     homes: Math.round(number(values.homes, d.homes, 'homes', 2, 40)),
     nat,
-    uplink: values.uplink ?? d.uplink,
-    downlink: values.downlink ?? d.downlink,
+    uplink: rates(values.uplink ?? d.uplink, 'uplink'),
+    downlink: rates(values.downlink ?? d.downlink, 'downlink'),
     seconds: number(values.seconds, d.seconds, 'seconds', 10, 600),
     stun: !values['no-stun'],
     turn: values.turn ?? false,
@@ -90,7 +110,9 @@ export function parseNetlabOptions(argv: string[]): NetlabOptions & { help: bool
     segmentSeconds: d.segmentSeconds,
     joinSpacingSeconds: d.joinSpacingSeconds,
     baseline: !values['no-baseline'],
-    viewer: values.viewer === 'chromium' ? 'chromium' : values.viewer === undefined || values.viewer === 'node' ? 'node' : fail('--viewer takes node or chromium'),
+    viewer,
+    ladder: values.ladder ?? values.level !== undefined,
+    level,
     out: values.out,
   };
 }

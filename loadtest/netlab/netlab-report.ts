@@ -1,5 +1,6 @@
 import { analyse, type SwarmFigures } from '../swarm/analysis.js';
 import type { HomeViewerResult } from './home-viewer.js';
+import { renditionFigures, type RenditionFigures } from './rendition-figures.js';
 import type { NatKind } from './lab.js';
 import type { NetlabOptions } from './netlab-options.js';
 
@@ -25,6 +26,10 @@ export interface PhaseFigures {
   /** `shoal_player_bytes_total` by source as the edge counted the stats reports. */
   readonly edgeBytes: Record<string, number> | undefined;
   readonly homes: readonly { readonly nat: NatKind; readonly result: HomeViewerResult }[];
+  /** Chromium viewers: bytes by rendition, highest bitrate first (one entry with a single rendition). */
+  readonly renditions: readonly RenditionFigures[];
+  /** Chromium viewers: hls.js level switches per viewer. */
+  readonly levelSwitchesPerViewer: number | undefined;
 }
 
 export interface NetlabResult {
@@ -53,7 +58,7 @@ export function bansByReason(events: readonly string[]): Record<string, number> 
   return counts;
 }
 
-export function summarize(homes: PhaseFigures['homes'], metrics: { before: string; after: string } | undefined): PhaseFigures {
+export function summarize(homes: PhaseFigures['homes'], metrics: { before: string; after: string } | undefined, segmentSeconds: number): PhaseFigures {
   const results = homes.map((h) => h.result);
   const figures = analyse(
     results.map((r) => r.report),
@@ -85,6 +90,8 @@ export function summarize(homes: PhaseFigures['homes'], metrics: { before: strin
       ? Object.fromEntries(['http', 'p2p', 'p2p_relay'].map((source) => [source, delta('shoal_player_bytes_total', { source }) ?? 0]))
       : undefined,
     homes,
+    renditions: renditionFigures(results.flatMap((r) => (r.renditions ? [r.renditions] : [])), segmentSeconds),
+    levelSwitchesPerViewer: results.every((r) => r.levelSwitches !== undefined) ? results.reduce((s, r) => s + r.levelSwitches!, 0) / Math.max(1, results.length) : undefined,
   };
 }
 
@@ -116,6 +123,16 @@ export function formatNetlab(result: NetlabResult): string {
     ['PCs created / open at end', `${p2p.pcs.created} / ${p2p.pcs.open}`, '–'],
     ['integrity failures / corrupt played', `${f.integrityFailures} / ${f.corruptSegments}`, b ? `${b.integrityFailures} / ${b.corruptSegments}` : '–'],
   ];
+  if (options.ladder) {
+    const share = (p: PhaseFigures | undefined, i: number): string => {
+      const r = p?.renditions[i];
+      return r ? `${pct(r.shareOfBytes)} of bytes` : '–';
+    };
+    for (const [i, r] of p2p.renditions.entries()) {
+      rows.push([`rendition ~${r.kbps} kbit/s: viewers, offload, share of bytes`, `${r.viewers}, ${pct(r.offloadRatio)}, ${pct(r.shareOfBytes)}`, share(base, i)]);
+    }
+    rows.push(['hls.js level switches per viewer', num(p2p.levelSwitchesPerViewer), base ? num(base.levelSwitchesPerViewer) : '–']);
+  }
   if (p2p.edgeBytes) {
     const e = p2p.edgeBytes;
     rows.push(['edge /metrics bytes http / p2p / p2p_relay (MB)', [e.http, e.p2p, e.p2p_relay].map((v) => ((v ?? 0) / 1e6).toFixed(1)).join(' / '), '–']);

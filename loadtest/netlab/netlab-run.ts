@@ -18,12 +18,18 @@ import { summarize, type NetlabResult, type PhaseFigures } from './netlab-report
 const HOME_VIEWER = fileURLToPath(new URL('./home-viewer.ts', import.meta.url));
 const CHROMIUM_HOME = fileURLToPath(new URL('./chromium-home.ts', import.meta.url));
 
+/** The i-th home's rate from a rate or a comma-separated list of them (given to the homes in turn). */
+export function rateOfHome(rates: string, i: number): string {
+  const list = rates.split(',');
+  return list[i % list.length]!;
+}
+
 export function homeSpecs(options: Pick<NetlabOptions, 'homes' | 'nat' | 'uplink' | 'downlink'>): HomeSpec[] {
   const symmetric = options.nat === 'sym' ? options.homes : options.nat === 'mixed' ? Math.floor(options.homes / 3) : 0;
   return Array.from({ length: options.homes }, (_, i) => ({
     nat: i >= options.homes - symmetric ? 'sym' : 'eim',
-    uplink: options.uplink,
-    downlink: options.downlink,
+    uplink: rateOfHome(options.uplink, i),
+    downlink: rateOfHome(options.downlink, i),
   }));
 }
 
@@ -43,7 +49,10 @@ async function runPhase(lab: NetLab, ready: ServicesReady, options: NetlabOption
     lab.homes.map(async (home, i) => {
       if (pageUrl !== undefined) {
         // The baseline page gets a tracker URL that refuses connections: it plays over HTTP alone.
-        const url = p2p ? pageUrl : `${pageUrl}?tracker=${encodeURIComponent(`ws://${INTERNET_ADDRESS}:9/announce`)}`;
+        const query = new URLSearchParams();
+        if (!p2p) query.set('tracker', `ws://${INTERNET_ADDRESS}:9/announce`);
+        if (options.level !== undefined) query.set('level', String(options.level));
+        const url = query.size > 0 ? `${pageUrl}?${query}` : pageUrl;
         const task: ChromiumHomeTask = {
           id: `home-${home.index}`,
           pageUrl: url,
@@ -76,7 +85,7 @@ async function runPhase(lab: NetLab, ready: ServicesReady, options: NetlabOption
   // The stats reporter's last report has left; give the edge a moment to count it.
   await new Promise((resolve) => setTimeout(resolve, 500));
   const after = p2p ? await fetchFromHome(lab, `${ready.edgeUrl}/metrics`) : '';
-  return summarize(results, p2p ? { before, after } : undefined);
+  return summarize(results, p2p ? { before, after } : undefined, options.segmentSeconds);
 }
 
 /** Builds the lab, runs the P2P phase and the HTTP-only baseline, and removes everything. */

@@ -23,6 +23,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (options.help) {
     process.stdout.write(`Usage: npm run netlab -- [--homes 6] [--nat eim|sym|mixed] [--uplink 2mbit] [--downlink 20mbit] [--seconds 60]
   [--no-stun] [--turn] [--nat-aware-matching on|off] [--video-kbps 800] [--viewer node|chromium] [--no-baseline] [--out file.json]
+  [--ladder] [--level auto|0|1|2]
+--uplink and --downlink take one rate or a list given to the homes in turn (--downlink 20mbit,20mbit,1500kbit).
+--ladder publishes the demo's three renditions (1200, 700, 300 kbit/s video); --level (Chromium viewers, implies
+--ladder) sets the page's hls.js level: auto for ABR, or an index (0 the lowest).
 Needs root (network namespaces, nftables, tc) and coturn's turnserver.
 `);
     process.exit(0);
