@@ -46,6 +46,8 @@ interface PageState {
   readonly stats: EngineStats;
   readonly loads: { swarm: string; sequence: number; httpBytes: number; p2pBytes: number }[];
   readonly levelSwitches: number;
+  /** The swarm id of each hls.js level, derived from its playlist URL as the SDK derives it, with its bitrate. */
+  readonly levels: { swarm: string; kbps: number }[];
   readonly pcs: { created: number; open: number };
   readonly currentTime: number;
   readonly log: string;
@@ -91,14 +93,23 @@ async function main(task: ChromiumHomeTask): Promise<HomeViewerResult & { curren
       w.hls.on('hlsLevelSwitched', () => w.__shoalSwitches++);
     });
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, task.reportAt - Date.now())));
-    const state = await page.evaluate((): PageState => {
+    const state = await page.evaluate(async (): Promise<PageState> => {
       const w = window as unknown as {
         shoal: { getStats(): EngineStats };
         __shoalLoads: { swarm: string; sequence: number; httpBytes: number; p2pBytes: number }[];
         __shoalPcs: { created: number; open: number };
         __shoalSwitches: number;
+        hls: { levels: { url: string[] | string; bitrate: number }[] };
+        Shoal: { infoHashOf(key: string): Promise<{ hex: string }>; swarmKeyOf(url: string, swarmId: undefined): string };
       };
+      const levels = await Promise.all(
+        w.hls.levels.map(async (level) => {
+          const url = Array.isArray(level.url) ? level.url[0]! : level.url;
+          return { swarm: (await w.Shoal.infoHashOf(w.Shoal.swarmKeyOf(url, undefined))).hex, kbps: Math.round(level.bitrate / 1000) };
+        }),
+      );
       return {
+        levels,
         stats: w.shoal.getStats(),
         loads: w.__shoalLoads,
         levelSwitches: Math.max(0, w.__shoalSwitches - 1),
@@ -134,7 +145,7 @@ async function main(task: ChromiumHomeTask): Promise<HomeViewerResult & { curren
       loads,
       pcs: state.pcs,
       stats: state.stats,
-      renditions: bytesBySwarm(state.loads),
+      renditions: bytesBySwarm(state.loads, state.levels),
       levelSwitches: state.levelSwitches,
       currentTime: state.currentTime,
       log: [state.log, ...problems].join('\n'),

@@ -1,6 +1,6 @@
 import { analyse, type SwarmFigures } from '../swarm/analysis.js';
 import type { HomeViewerResult } from './home-viewer.js';
-import { renditionFigures, type RenditionFigures } from './rendition-figures.js';
+import { limitAcrossRenditions, renditionFigures, type RenditionFigures } from './rendition-figures.js';
 import type { NatKind } from './lab.js';
 import type { NetlabOptions } from './netlab-options.js';
 
@@ -124,12 +124,18 @@ export function formatNetlab(result: NetlabResult): string {
     ['integrity failures / corrupt played', `${f.integrityFailures} / ${f.corruptSegments}`, b ? `${b.integrityFailures} / ${b.corruptSegments}` : '–'],
   ];
   if (options.ladder) {
-    const share = (p: PhaseFigures | undefined, i: number): string => {
-      const r = p?.renditions[i];
-      return r ? `${pct(r.shareOfBytes)} of bytes` : '–';
+    // The baseline's share of bytes at the same rendition (it may have played other renditions).
+    const share = (p: PhaseFigures | undefined, kbps: number): string => {
+      const r = p?.renditions.find((candidate) => candidate.kbps === kbps);
+      return p ? `${pct(r?.shareOfBytes ?? 0)} of bytes` : '–';
     };
-    for (const [i, r] of p2p.renditions.entries()) {
-      rows.push([`rendition ~${r.kbps} kbit/s: viewers, offload, share of bytes`, `${r.viewers}, ${pct(r.offloadRatio)}, ${pct(r.shareOfBytes)}`, share(base, i)]);
+    for (const r of p2p.renditions) {
+      rows.push([`rendition ${r.kbps} kbit/s: viewers, offload / its limit, share of bytes`, `${r.viewers}, ${pct(r.offloadRatio)} / ${pct(r.limit)}, ${pct(r.shareOfBytes)}`, share(base, r.kbps)]);
+    }
+    const limit = limitAcrossRenditions(p2p.renditions);
+    rows.push(['limit across renditions (each its own swarm), offload / it', `${pct(limit)}, ${pct(limit === 0 ? 0 : p2p.offloadRatio / limit)}`, '–']);
+    for (const r of base?.renditions ?? []) {
+      if (!p2p.renditions.some((played) => played.kbps === r.kbps)) rows.push([`rendition ${r.kbps} kbit/s (HTTP only)`, '–', `${pct(r.shareOfBytes)} of bytes`]);
     }
     rows.push(['hls.js level switches per viewer', num(p2p.levelSwitchesPerViewer), base ? num(base.levelSwitchesPerViewer) : '–']);
   }
@@ -142,7 +148,7 @@ export function formatNetlab(result: NetlabResult): string {
   const col = Math.max(14, ...rows.map((r) => r[1].length));
   return [
     `Network lab: ${options.homes} homes (${nats.filter((n) => n === 'eim').length} EIM, ${nats.filter((n) => n === 'sym').length} symmetric NAT), uplink ${options.uplink}, ` +
-      `downlink ${options.downlink}, ${options.seconds} s, ${options.videoKbps} kbit/s video, ICE from the edge: ${options.turn ? 'STUN + TURN' : options.stun ? 'STUN' : 'none'}, ` +
+      `downlink ${options.downlink}, ${options.seconds} s, ${options.ladder ? 'the demo ladder (1200, 700, 300 kbit/s video)' : `${options.videoKbps} kbit/s video`}${options.level === 'auto' ? ', hls.js ABR' : options.level !== undefined ? `, hls.js level ${options.level}` : ''}, ICE from the edge: ${options.turn ? 'STUN + TURN' : options.stun ? 'STUN' : 'none'}, ` +
       `NAT-aware matching ${options.natAwareMatching ? 'on' : 'off'}, ${options.viewer} viewers (${result.machine})`,
     `  ${''.padEnd(width)}  ${'Shoal P2P'.padStart(col)}  ${'HTTP only'.padStart(14)}`,
     ...rows.map(([name, a, c]) => `  ${name.padEnd(width)}  ${a.padStart(col)}  ${c.padStart(14)}`),
