@@ -1,3 +1,6 @@
+import { systemClock } from '../src/util/clock.js';
+import type { PeerHost } from '../src/core/peer.js';
+
 /**
  * The RTCDataChannel members the SDK uses (PeerChannel, PeerConnector), without a network: frames the SDK
  * sends go to `remote`, and the test delivers the remote end's frames. It starts `connecting` unless
@@ -36,4 +39,15 @@ export class FakeDataChannel extends EventTarget {
     this.readyState = 'closed';
     this.onclose?.();
   }
+}
+
+/** A swarm for a Peer under test: it holds nothing, uploads are never held back, the system clock. */
+export function testPeerHost(swarmId: string): PeerHost {
+  return {
+    swarmId,
+    segmentFor: () => undefined,
+    uploadPolicy: { mayUpload: () => true, waitMs: () => 0, admit: () => 0, onUploaded: () => undefined, onAcknowledged: () => undefined },
+    onDiscarded: () => undefined,
+    clock: systemClock,
+  };
 }

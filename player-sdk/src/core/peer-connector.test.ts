@@ -1,10 +1,10 @@
 import { encodePeerMessage, PEER_PROTOCOL_VERSION } from '@shoal/protocol';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../util/clock.js';
-import { Peer, type PeerHost } from './peer.js';
+import { Peer } from './peer.js';
 import { PeerChannel } from './peer-channel.js';
 import { PeerConnector, type RTCPeerConnectionConstructor } from './peer-connector.js';
-import { FakeDataChannel } from '../../test/fake-data-channel.js';
+import { FakeDataChannel, testPeerHost } from '../../test/fake-data-channel.js';
 
 const SWARM = 'cd'.repeat(20);
 const REMOTE = '-SH0001-remote000001';
@@ -48,16 +48,6 @@ class SlowRtc extends EventTarget {
   }
 }
 
-function host(): PeerHost {
-  return {
-    swarmId: SWARM,
-    segmentFor: () => undefined,
-    uploadPolicy: { mayUpload: () => true, waitMs: () => 0, admit: () => 0, onUploaded: () => undefined, onAcknowledged: () => undefined },
-    onDiscarded: () => undefined,
-    clock: systemClock,
-  };
-}
-
 /** A connector whose channels become Peers, as the engine makes them; records how each peer ended up. */
 function connectorWithPeers(): { connector: PeerConnector; peers: Peer[]; closes: string[] } {
   const peers: Peer[] = [];
@@ -69,7 +59,7 @@ function connectorWithPeers(): { connector: PeerConnector; peers: Peer[]; closes
     onChannel: (peerId, channel, close, _offeredBySelf, early) => {
       const peerChannel = new PeerChannel(channel, () => systemClock.now(), early);
       peerChannel.on('close', close);
-      const peer = new Peer(peerId, peerChannel, host());
+      const peer = new Peer(peerId, peerChannel, testPeerHost(SWARM));
       peer.on('close', (reason) => closes.push(reason));
       peers.push(peer);
       peer.start();
@@ -78,23 +68,37 @@ function connectorWithPeers(): { connector: PeerConnector; peers: Peer[]; closes
   return { connector, peers, closes };
 }
 
+/**
+ * Makes an offer and hands the connector the answer, whose setRemoteDescription stays pending until
+ * `finish`: meanwhile the test opens the channel and delivers frames, as a busy main thread lets happen.
+ */
+async function offerAnsweredLate(connector: PeerConnector): Promise<{ channel: FakeDataChannel; finish: () => Promise<void> }> {
+  const [offer] = await connector.createOffers(1);
+  const pc = SlowRtc.last!;
+  const answered = connector.handleAnswer(REMOTE, offer!.offer_id, { type: 'answer', sdp: 'theirs' });
+  pc.channel!.open();
+  return {
+    channel: pc.channel!,
+    finish: async () => {
+      pc.remoteDescriptionSet();
+      await answered;
+    },
+  };
+}
+
 describe('frames that arrive before a channel is handed over', () => {
   it('reach the peer in order when our offer’s connection opened before our code saw the answer', async () => {
     const { connector, peers, closes } = connectorWithPeers();
     try {
-      const [offer] = await connector.createOffers(1);
-      const pc = SlowRtc.last!;
-      const answered = connector.handleAnswer(REMOTE, offer!.offer_id, { type: 'answer', sdp: 'theirs' });
-      // The connection opens and the remote end greets, then (having had our hello? not yet: it sends
-      // what it holds once it has) a have, all before setRemoteDescription's promise comes back to us.
-      pc.channel!.open();
-      pc.channel!.deliver(hello);
-      pc.channel!.deliver(have);
-      pc.remoteDescriptionSet();
-      await answered;
+      // The connection opens and the remote end greets before setRemoteDescription's promise comes back to us.
+      const { channel, finish } = await offerAnsweredLate(connector);
+      channel.deliver(hello);
+      await finish();
       expect(peers).toHaveLength(1);
       expect(closes).toEqual([]);
       expect(peers[0]!.ready).toBe(true);
+      // What it sends once it heard our hello arrives after it, as the protocol has it.
+      channel.deliver(have);
       expect(peers[0]!.has(7)).toBe('complete');
     } finally {
       connector.destroy();
@@ -125,13 +129,9 @@ describe('frames that arrive before a channel is handed over', () => {
   it('are bounded: a peer that floods before the handover gets a bounded hold, and its bad hello still closes it', async () => {
     const { connector, peers, closes } = connectorWithPeers();
     try {
-      const [offer] = await connector.createOffers(1);
-      const pc = SlowRtc.last!;
-      const answered = connector.handleAnswer(REMOTE, offer!.offer_id, { type: 'answer', sdp: 'theirs' });
-      pc.channel!.open();
-      for (let i = 0; i < 10_000; i++) pc.channel!.deliver(have);
-      pc.remoteDescriptionSet();
-      await answered;
+      const { channel, finish } = await offerAnsweredLate(connector);
+      for (let i = 0; i < 10_000; i++) channel.deliver(have);
+      await finish();
       expect(peers).toHaveLength(1);
       expect(closes).toEqual(['protocol: bad hello']);
     } finally {

@@ -1,27 +1,16 @@
 import { encodePeerMessage, PEER_PROTOCOL_VERSION } from '@shoal/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { systemClock } from '../util/clock.js';
-import { HELLO_TIMEOUT_MS, Peer, type PeerHost } from './peer.js';
+import { HELLO_TIMEOUT_MS, Peer } from './peer.js';
 import { PeerChannel } from './peer-channel.js';
-import { FakeDataChannel } from '../../test/fake-data-channel.js';
+import { FakeDataChannel, testPeerHost } from '../../test/fake-data-channel.js';
 
 const SWARM = 'ab'.repeat(20);
-
-function host(): PeerHost {
-  return {
-    swarmId: SWARM,
-    segmentFor: () => undefined,
-    uploadPolicy: { mayUpload: () => true, waitMs: () => 0, admit: () => 0, onUploaded: () => undefined, onAcknowledged: () => undefined },
-    onDiscarded: () => undefined,
-    clock: systemClock,
-  };
-}
 
 function connect(): { peer: Peer; channel: FakeDataChannel & { sent: Uint8Array[] }; closes: string[] } {
   const sent: Uint8Array[] = [];
   const channel = Object.assign(new FakeDataChannel('open'), { sent });
   channel.remote = (frame) => sent.push(frame);
-  const peer = new Peer('-SH0001-remote000001', new PeerChannel(channel as unknown as RTCDataChannel), host());
+  const peer = new Peer('-SH0001-remote000001', new PeerChannel(channel as unknown as RTCDataChannel), testPeerHost(SWARM));
   const closes: string[] = [];
   peer.on('close', (reason) => closes.push(reason));
   peer.start();
