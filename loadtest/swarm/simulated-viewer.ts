@@ -108,6 +108,8 @@ export class SimulatedViewer {
   private switches = 0;
   private ticking = false;
   private reloadNow = false;
+  private readonly bitrates: readonly number[];
+  private readonly abr: AbrMode;
 
   constructor(
     readonly id: string,
@@ -118,8 +120,9 @@ export class SimulatedViewer {
     this.maxBuffer = options.maxBufferSeconds ?? 12;
     this.startAt = this.engine.options.clock.now();
     this.renditions = options.renditions ?? [{ playlistUrl: options.playlistUrl, bitrate: 0 }];
-    const abr = options.abr ?? 'p2p-aware';
-    this.rendition = typeof abr === 'number' ? abr : chooseRendition(this.bitrates, 0, this.estimator.estimate);
+    this.bitrates = this.renditions.map((r) => r.bitrate);
+    this.abr = options.abr ?? 'p2p-aware';
+    this.rendition = typeof this.abr === 'number' ? this.abr : chooseRendition(this.bitrates, 0, this.estimator.estimate);
     if (!this.renditions[this.rendition]) throw new RangeError(`rendition ${this.rendition} is not in the ladder`);
     this.renditionBytes = this.renditions.map(() => ({ http: 0, p2p: 0 }));
     const { statsUrl, statsIntervalMs } = this.engine.options;
@@ -138,10 +141,6 @@ export class SimulatedViewer {
 
   private now(): number {
     return this.engine.options.clock.now();
-  }
-
-  private get bitrates(): number[] {
-    return this.renditions.map((r) => r.bitrate);
   }
 
   start(): void {
@@ -181,7 +180,7 @@ export class SimulatedViewer {
 
   /** After a load: hls.js' ABR samples its transfer and may pick another rendition, whose playlist is loaded at once. */
   private adapt(loaded: { bytes: Uint8Array; bytesFrom: { http: number; p2p: number }; timing: { first: number; end: number } }, inTime: boolean): void {
-    const abr = this.options.abr ?? 'p2p-aware';
+    const { abr } = this;
     if (this.renditions.length < 2 || typeof abr === 'number') return;
     const measuredMs = Math.max(0, loaded.timing.end - loaded.timing.first);
     const load = { bytes: loaded.bytes.length, p2pBytes: loaded.bytesFrom.p2p, transferMs: measuredMs, inTime };
