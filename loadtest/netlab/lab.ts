@@ -58,8 +58,13 @@ function installExitHandlers(): void {
   });
 }
 
+/** Whether `rate` is one `tc` takes as we write it: 2mbit, 500kbit. */
+export function isRate(rate: string): boolean {
+  return /^\d+(\.\d+)?(bit|kbit|mbit|gbit)$/.test(rate);
+}
+
 function validRate(rate: string): string {
-  if (!/^\d+(\.\d+)?(bit|kbit|mbit|gbit)$/.test(rate)) throw new Error(`rate must look like 2mbit or 500kbit, got ${rate}`);
+  if (!isRate(rate)) throw new Error(`rate must look like 2mbit or 500kbit, got ${rate}`);
   return rate;
 }
 

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { NatKind } from './lab.js';
+import { isRate, type NatKind } from './lab.js';
 
 /** What a network lab run builds and measures, its defaults, and the command line that sets them. */
 
@@ -89,7 +89,7 @@ export function parseNetlabOptions(argv: string[]): NetlabOptions & { help: bool
   if (matching !== 'on' && matching !== 'off') throw new Error('--nat-aware-matching takes on or off');
   const rates = (text: string, name: string): string => {
     // One rate for every home, or a comma-separated list given to the homes in turn.
-    if (!text.split(',').every((rate) => /^\d+(\.\d+)?(kbit|mbit|gbit)$/.test(rate))) throw new Error(`--${name} takes rates like 2mbit or a list such as 20mbit,1500kbit`);
+    if (!text.split(',').every(isRate)) throw new Error(`--${name} takes rates like 2mbit or a list such as 20mbit,1500kbit`);
     return text;
   };
   const viewer = values.viewer === 'chromium' ? 'chromium' : values.viewer === undefined || values.viewer === 'node' ? 'node' : fail('--viewer takes node or chromium');

@@ -101,10 +101,9 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
     return this.options.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: EngineOptions['RTCPeerConnection'] }).RTCPeerConnection;
   }
 
-  private swarm(playlistUrl: string): Promise<SwarmEntry> {
-    const key = swarmKeyOf(playlistUrl, this.options.swarmId);
-    this.renditionUse.used(key, this.options.clock.now());
-    this.leaveUnusedRenditions();
+  /** The swarm of rendition `key`, joined if need be; the caller has recorded the use (RenditionUse) at `now`. */
+  private swarm(key: string, now: number): Promise<SwarmEntry> {
+    this.leaveUnusedRenditions(now);
     let entry = this.swarms.get(key);
     if (!entry) {
       entry = this.createSwarm(key);
@@ -124,8 +123,8 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
    * one: a rendition still played is used every few seconds, so no timer is needed. A paused player uses
    * none and leaves none, and keeps serving its peers.
    */
-  private leaveUnusedRenditions(): void {
-    for (const key of this.renditionUse.takeUnused(this.options.clock.now(), this.options.leaveRenditionAfterSeconds * 1000)) {
+  private leaveUnusedRenditions(now: number): void {
+    for (const key of this.renditionUse.takeUnused(now, this.options.leaveRenditionAfterSeconds * 1000)) {
       const pending = this.swarms.get(key);
       this.swarms.delete(key);
       pending?.then(
@@ -271,7 +270,10 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
   /** Tells the engine the segments of a rendition's latest playlist (live segments are fetched ahead). */
   async updatePlaylist(playlistUrl: string, segments: readonly SegmentRef[], live: boolean): Promise<void> {
     if (this.destroyed) return;
-    (await this.swarm(playlistUrl)).swarm.updatePlaylist(segments, live);
+    const key = swarmKeyOf(playlistUrl, this.options.swarmId);
+    const now = this.options.clock.now();
+    this.renditionUse.used(key, now);
+    (await this.swarm(key, now)).swarm.updatePlaylist(segments, live);
   }
 
   /**
@@ -280,10 +282,11 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
    */
   async loadSegment(playlistUrl: string, segment: SegmentRef, deadline: number): Promise<LoadedSegment> {
     if (this.destroyed) throw new ShoalError('SHOAL_ERR_DESTROYED');
-    const swarm = this.swarm(playlistUrl);
-    const loaded = this.renditionUse.loading(swarmKeyOf(playlistUrl, this.options.swarmId), this.options.clock.now());
+    const key = swarmKeyOf(playlistUrl, this.options.swarmId);
+    const now = this.options.clock.now();
+    const loaded = this.renditionUse.loading(key, now);
     try {
-      return await (await swarm).swarm.load(segment, deadline);
+      return await (await this.swarm(key, now)).swarm.load(segment, deadline);
     } finally {
       loaded(this.options.clock.now());
     }

@@ -49,7 +49,7 @@ export class UploadsToPeer {
   /** Segments sent in full to this peer (newest last), bounded. */
   private readonly served = new Set<number>();
   /** Requests refused as implausible. */
-  implausibleRequests = 0;
+  private implausibleRequests = 0;
 
   constructor(
     private readonly channel: PeerChannel,

@@ -115,10 +115,6 @@ export class Peer extends TypedEmitter<PeerEvents> {
     return this.uploads.pendingBytes;
   }
 
-  /** Requests of this peer refused as implausible. */
-  get implausibleRequests(): number {
-    return this.uploads.implausibleRequests;
-  }
 
   /** What the peer said it holds for `segment`. */
   has(segment: number): HaveState | undefined {
