@@ -47,6 +47,14 @@ export interface EngineOptions {
   peerStallMs: number;
   /** Players per swarm that fetch each new live segment over HTTP. @default 1 */
   httpFetchersPerSegment: number;
+  /**
+   * When no peer has a new live segment yet, the players not elected to fetch it over HTTP take turns: each
+   * fetches it itself after its rank among its peers (by the same hash as the election) times this many ms
+   * since it learnt of the segment. The elected player may learn of a segment a playlist reload later than
+   * others, or have left; everyone else waited for it. `Infinity`: wait for the elected as long as the
+   * deadline allows. @default 100
+   */
+  httpTurnStepMs: number;
   /** HTTP throughput assumed before one is measured, in bytes per second. @default 1000000 */
   initialHttpThroughput: number;
   /**
@@ -106,6 +114,7 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
   urgentWindowMs: 500,
   peerStallMs: 1000,
   httpFetchersPerSegment: 1,
+  httpTurnStepMs: 100,
   initialHttpThroughput: 1_000_000,
   requireIntegrity: true,
   uploadRateLimit: Infinity,
@@ -131,7 +140,7 @@ export function validateOptions(options: EngineOptions): void {
     const value = options[name];
     if (!Number.isFinite(value) || value < 0) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} out of range`);
   }
-  for (const name of ['uploadRateLimit', 'uploadBitrateMultiple', 'peerUploadShare', 'uploadQueueMs'] as const) {
+  for (const name of ['uploadRateLimit', 'uploadBitrateMultiple', 'peerUploadShare', 'uploadQueueMs', 'httpTurnStepMs'] as const) {
     if (!(options[name] > 0) || (name === 'peerUploadShare' && options[name] > 1)) throw new ShoalError('SHOAL_ERR_OPTIONS', `${name} out of range`);
   }
 }

@@ -3,6 +3,8 @@ import {
   bestPeer,
   chooseSource,
   electedForHttp,
+  httpRank,
+  httpTurnMs,
   giveUpOnPeer,
   httpEstimateMs,
   judgePeerFailure,
@@ -31,7 +33,7 @@ const base: SourceInput = {
   urgentWindowMs: 2_000,
   httpEstimateMs: 500,
   candidates: [],
-  electedForHttp: false,
+  httpTurnInMs: Infinity,
   httpOnly: false,
   awaitingPeers: false,
 };
@@ -42,10 +44,10 @@ describe('chooseSource', () => {
     expect(chooseSource({ ...base, candidates: [busy('a', 800), peer('b', 'loading', 1e3)] })).toEqual({ kind: 'peer', peerId: 'b' });
     expect(chooseSource({ ...base, candidates: [busy('a', 800), busy('b', 300)] })).toEqual({ kind: 'wait', maxWaitMs: 300 });
     // Elected or not: the segment is in the swarm, so a short wait beats another HTTP copy.
-    expect(chooseSource({ ...base, electedForHttp: true, candidates: [busy('a', 800)] })).toEqual({ kind: 'wait', maxWaitMs: 800 });
+    expect(chooseSource({ ...base, httpTurnInMs: 0, candidates: [busy('a', 800)] })).toEqual({ kind: 'wait', maxWaitMs: 800 });
     // Not when freeing up comes after the slack: then HTTP, as when nobody holds it.
-    expect(chooseSource({ ...base, electedForHttp: true, candidates: [busy('a', 7_500)] })).toEqual({ kind: 'http' });
-    expect(chooseSource({ ...base, electedForHttp: false, candidates: [busy('a', 9_000)] })).toEqual({ kind: 'wait', maxWaitMs: 7_500 });
+    expect(chooseSource({ ...base, httpTurnInMs: 0, candidates: [busy('a', 7_500)] })).toEqual({ kind: 'http' });
+    expect(chooseSource({ ...base, httpTurnInMs: Infinity, candidates: [busy('a', 9_000)] })).toEqual({ kind: 'wait', maxWaitMs: 7_500 });
     // A busy time that ran out is free again.
     expect(chooseSource({ ...base, candidates: [busy('a', 0)] })).toEqual({ kind: 'peer', peerId: 'a' });
   });
@@ -62,16 +64,25 @@ describe('chooseSource', () => {
   });
 
   it('fetches over HTTP when elected and nobody has it, otherwise waits for the slack', () => {
-    expect(chooseSource({ ...base, electedForHttp: true })).toEqual({ kind: 'http' });
+    expect(chooseSource({ ...base, httpTurnInMs: 0 })).toEqual({ kind: 'http' });
     expect(chooseSource(base)).toEqual({ kind: 'wait', maxWaitMs: 7_500 });
     expect(chooseSource({ ...base, deadline: undefined })).toEqual({ kind: 'wait', maxWaitMs: Infinity });
   });
 
+  it('fetches over HTTP when its turn comes and nobody has the segment by then', () => {
+    expect(chooseSource({ ...base, httpTurnInMs: 300 })).toEqual({ kind: 'wait', maxWaitMs: 300 });
+    expect(chooseSource({ ...base, httpTurnInMs: -5 })).toEqual({ kind: 'http' });
+    // A turn after the slack runs out changes nothing: the slack decides.
+    expect(chooseSource({ ...base, httpTurnInMs: 9_000 })).toEqual({ kind: 'wait', maxWaitMs: 7_500 });
+    // A peer loading it by then is taken instead.
+    expect(chooseSource({ ...base, httpTurnInMs: -5, candidates: [peer('a', 'loading')] })).toEqual({ kind: 'peer', peerId: 'a' });
+  });
+
   it('waits for peers to connect rather than electing itself alone, while the deadline allows', () => {
-    expect(chooseSource({ ...base, electedForHttp: true, awaitingPeers: true })).toEqual({ kind: 'wait', maxWaitMs: 7_500 });
-    expect(chooseSource({ ...base, electedForHttp: true, awaitingPeers: true, now: 17_500 })).toEqual({ kind: 'http' });
+    expect(chooseSource({ ...base, httpTurnInMs: 0, awaitingPeers: true })).toEqual({ kind: 'wait', maxWaitMs: 7_500 });
+    expect(chooseSource({ ...base, httpTurnInMs: 0, awaitingPeers: true, now: 17_500 })).toEqual({ kind: 'http' });
     // A live segment fetched ahead of the player has no deadline: the lone player fetches it.
-    expect(chooseSource({ ...base, deadline: undefined, electedForHttp: true, awaitingPeers: true })).toEqual({ kind: 'http' });
+    expect(chooseSource({ ...base, deadline: undefined, httpTurnInMs: 0, awaitingPeers: true })).toEqual({ kind: 'http' });
   });
 
   it('uses HTTP only when P2P is ruled out for the segment', () => {
@@ -85,6 +96,22 @@ describe('bestPeer', () => {
     expect(bestPeer([peer('busy', 'complete', 1e6, 3), peer('idle', 'complete', 4e5)])!.peerId).toBe('idle');
     expect(bestPeer([peer('flaky', 'complete', 1e6, 0, 3), peer('steady', 'complete', 2e5)])!.peerId).toBe('steady');
     expect(bestPeer([])).toBeUndefined();
+  });
+});
+
+describe('httpTurnMs', () => {
+  it('gives the elected no wait and each later rank one step more', () => {
+    expect([0, 1, 2, 3].map((rank) => httpTurnMs(rank, 1, 100))).toEqual([0, 100, 200, 300]);
+    expect([0, 1, 2, 3].map((rank) => httpTurnMs(rank, 2, 100))).toEqual([0, 0, 100, 200]);
+    expect(httpTurnMs(4, 1, Infinity)).toBe(Infinity);
+  });
+
+  it('orders a fully connected group the same from every point of view: one player per turn', () => {
+    const ids = Array.from({ length: 10 }, (_, i) => `peer-${i}`);
+    for (let segment = 0; segment < 100; segment++) {
+      const ranks = ids.map((id) => httpRank(id, ids.filter((other) => other !== id), segment)).sort((a, b) => a - b);
+      expect(ranks).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    }
   });
 });
 

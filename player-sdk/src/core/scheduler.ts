@@ -23,8 +23,11 @@ export interface SourceInput {
   /** How long HTTP would take for the bytes still missing, in ms. */
   readonly httpEstimateMs: number;
   readonly candidates: readonly PeerCandidate[];
-  /** This player is the one elected to fetch the segment over HTTP for the swarm. */
-  readonly electedForHttp: boolean;
+  /**
+   * Ms until this player fetches the segment over HTTP if no peer has it by then (see httpTurnMs): 0 or less
+   * for the player elected to bring it into the swarm, Infinity for one that never does.
+   */
+  readonly httpTurnInMs: number;
   /** P2P is not allowed for this segment (integrity required but no digest, or a digest mismatch already). */
   readonly httpOnly: boolean;
   /** P2P is possible but no peer is connected yet (the player just joined): an election among none means nothing. */
@@ -69,8 +72,8 @@ export function chooseSource(input: SourceInput): SourceDecision {
   if (input.candidates.length > 0 && soonestFree < slackMs) return { kind: 'wait', maxWaitMs: soonestFree };
   // Alone, a player would elect itself; while peers may still connect and the player can afford to wait,
   // it waits for them instead.
-  if (input.electedForHttp && !(input.awaitingPeers && input.deadline !== undefined)) return { kind: 'http' };
-  return { kind: 'wait', maxWaitMs: slackMs };
+  if (input.httpTurnInMs <= 0 && !(input.awaitingPeers && input.deadline !== undefined)) return { kind: 'http' };
+  return { kind: 'wait', maxWaitMs: input.httpTurnInMs > 0 ? Math.min(slackMs, input.httpTurnInMs) : slackMs };
 }
 
 /** 32-bit FNV-1a with a final avalanche, enough to spread (peer, segment) pairs evenly. */
@@ -89,20 +92,35 @@ function hash32(text: string): number {
 }
 
 /**
- * Rendezvous hashing: of `self` and its neighbours, the `count` players with the highest hash of
- * (player, segment) fetch the segment over HTTP; everyone else waits for them. Neighbours that know each
- * other reach the same answer without talking, and the choice rotates from segment to segment, spreading
- * the HTTP load and the upload work.
+ * Rendezvous hashing: the rank of `self` among itself and its neighbours by the hash of (player, segment),
+ * 0 for the highest. The `count` players ranked first fetch the segment over HTTP (electedForHttp); the
+ * others wait for them. Neighbours that know each other reach the same answer without talking, and the
+ * order changes from segment to segment, spreading the HTTP load and the upload work.
  */
-export function electedForHttp(self: string, neighbours: readonly string[], segment: number, count = 1): boolean {
+export function httpRank(self: string, neighbours: readonly string[], segment: number): number {
   const mine = hash32(`${self}:${segment}`);
   let higher = 0;
   for (const id of neighbours) {
     const theirs = hash32(`${id}:${segment}`);
     if (theirs > mine || (theirs === mine && id > self)) higher++;
-    if (higher >= count) return false;
   }
-  return true;
+  return higher;
+}
+
+export function electedForHttp(self: string, neighbours: readonly string[], segment: number, count = 1): boolean {
+  return httpRank(self, neighbours, segment) < count;
+}
+
+/**
+ * Ms after learning of a new live segment at which a player fetches it over HTTP if no peer has it by then:
+ * 0 for the `count` players elected (see httpRank), one `stepMs` more for each rank after them. Players
+ * learn of a segment when they reload the playlist, each on its own schedule (hls.js reloads a live playlist
+ * every half target duration or so): the elected one may learn of it a reload later than others, and
+ * while everyone waited for it, no peer had a byte to send. With turns, the first player to learn of it and
+ * reach its turn brings it in; the others, seeing a peer loading it, take it from there.
+ */
+export function httpTurnMs(rank: number, count: number, stepMs: number): number {
+  return rank < count ? 0 : (rank - count + 1) * stepMs;
 }
 
 export interface UploadLoad {

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import type { Clock } from '../util/clock.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { systemClock, type Clock } from '../util/clock.js';
 import { ShoalError } from './errors.js';
 import type { FetchLike } from './http-loader.js';
 import { sha256 } from './integrity.js';
@@ -54,15 +54,15 @@ function sendAs(id: string, claimed: 'complete' | 'loading', bytes: Uint8Array) 
 
 interface Harness {
   readonly host: JobHost;
-  readonly clock: ReturnType<typeof stillClock>;
+  readonly clock: Clock & { readonly pending?: number };
   readonly announced: string[];
   readonly banned: string[];
   readonly integrityFailures: (readonly string[])[];
   readonly fetched: string[];
 }
 
-function harness(peers: ReturnType<typeof fakePeer>[], origin: Uint8Array, options: { elected?: boolean } = {}): Harness {
-  const clock = stillClock();
+function harness(peers: ReturnType<typeof fakePeer>[], origin: Uint8Array, options: { elected?: boolean; httpTurnMs?: number; clock?: Clock } = {}): Harness {
+  const clock = options.clock ?? stillClock();
   const h = { announced: [] as string[], banned: [] as string[], integrityFailures: [] as (readonly string[])[], fetched: [] as string[] };
   const fetch: FetchLike = async (url, init) => {
     h.fetched.push(`${url} ${init?.headers?.Range ?? ''}`.trim());
@@ -77,7 +77,7 @@ function harness(peers: ReturnType<typeof fakePeer>[], origin: Uint8Array, optio
     candidates: (_sequence, excluded): PeerCandidate[] =>
       peers.filter((p) => !excluded.has(p.id)).map((p) => ({ peerId: p.id, state: p.has(0) as 'complete' | 'loading', throughput: undefined, activeDownloads: 0, failures: p.failures })),
     peer: (peerId) => peers.find((p) => p.id === peerId),
-    electedForHttp: () => options.elected ?? true,
+    httpTurnMs: () => options.httpTurnMs ?? (options.elected ?? true ? 0 : Infinity),
     awaitingPeers: () => false,
     announce: (sequence, state) => void h.announced.push(`${sequence} ${state}`),
     keep: () => undefined,
@@ -155,5 +155,36 @@ describe('SegmentJob', () => {
     job.stop();
     await expect(running).rejects.toMatchObject({ code: 'SHOAL_ERR_DESTROYED' });
     expect(h.clock.pending).toBe(0);
+  });
+
+  describe('when its turn for HTTP comes', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('fetches a segment nobody has brought into the swarm over HTTP itself', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
+      const h = harness([], bytes, { httpTurnMs: 300, clock: systemClock });
+      const running = new SegmentJob(await segmentOf(bytes), new SegmentBuffer(0, 1 << 20), undefined, false, h.host).run();
+      await vi.advanceTimersByTimeAsync(299);
+      expect(h.fetched).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      const loaded = await running;
+      expect(h.fetched).toEqual(['https://origin.test/seg0.ts']);
+      expect(loaded.bytesFrom).toEqual({ http: bytes.length, p2p: 0 });
+    });
+
+    it('takes it from a peer that started loading it before then', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
+      const peers: ReturnType<typeof fakePeer>[] = [];
+      const h = harness(peers, bytes, { httpTurnMs: 300, clock: systemClock });
+      const job = new SegmentJob(await segmentOf(bytes), new SegmentBuffer(0, 1 << 20), undefined, false, h.host);
+      const running = job.run();
+      await vi.advanceTimersByTimeAsync(200);
+      peers.push(fakePeer('a', 'loading', sendAs('a', 'loading', bytes)));
+      job.wake();
+      const loaded = await running;
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(loaded.bytesFrom).toEqual({ http: 0, p2p: bytes.length });
+      expect(h.fetched).toEqual([]);
+    });
   });
 });

@@ -45,8 +45,11 @@ export interface JobHost {
   /** The connected peers that hold or load `sequence`, but for `excluded`. */
   candidates(sequence: number, excluded: ReadonlySet<string>): PeerCandidate[];
   peer(peerId: string): JobPeer | undefined;
-  /** Whether this player fetches the segment over HTTP for the swarm when no peer has it. */
-  electedForHttp(sequence: number): boolean;
+  /**
+   * Ms after its job started at which this player fetches the segment over HTTP for the swarm when no peer
+   * has it (0: at once; see httpTurnMs).
+   */
+  httpTurnMs(sequence: number): number;
   /** P2P is possible and no peer has said yet what it holds. */
   awaitingPeers(): boolean;
   /** Tells the swarm's peers what this player now holds of `sequence`. */
@@ -134,7 +137,7 @@ export class SegmentJob {
             urgentWindowMs: host.settings.urgentWindowMs,
             httpEstimateMs: this.estimateHttpMs(),
             candidates: host.candidates(segment.sequence, this.excluded),
-            electedForHttp: host.electedForHttp(segment.sequence),
+            httpTurnInMs: host.httpTurnMs(segment.sequence) - (host.clock.now() - buffer.timing.start),
             httpOnly: this.httpOnly,
             awaitingPeers: host.awaitingPeers(),
           });

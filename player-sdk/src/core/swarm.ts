@@ -6,7 +6,7 @@ import type { FetchLike } from './http-loader.js';
 import { Peer, type PeerHost } from './peer.js';
 import type { PeerChannel } from './peer-channel.js';
 import { RelayJudge } from './relay-judge.js';
-import { electedForHttp, type PeerCandidate } from './scheduler.js';
+import { httpRank, httpTurnMs, type PeerCandidate } from './scheduler.js';
 import { SegmentJob, type JobHost, type JobSettings, type LoadedSegment } from './segment-job.js';
 import type { SegmentStore } from './segment-store.js';
 import type { SegmentRef } from './segment.js';
@@ -17,6 +17,8 @@ export type { LoadedSegment } from './segment-job.js';
 export interface SwarmSettings extends JobSettings {
   /** Players per swarm that fetch each new live segment over HTTP. */
   readonly httpFetchersPerSegment: number;
+  /** Ms per rank after which a player not elected fetches a new live segment nobody has (see httpTurnMs). */
+  readonly httpTurnStepMs: number;
   /** Refuse P2P for segments without a digest. */
   readonly requireIntegrity: boolean;
 }
@@ -91,11 +93,15 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       relays: this.relays,
       candidates: (sequence, excluded) => this.candidates(sequence, excluded),
       peer: (peerId) => this.peers.get(peerId),
-      // The election decides who brings a new live segment into the swarm. Any other segment (out before this
-      // player joined, or VOD) has been announced by the peers that hold it: with peers connected and none
-      // holding it, HTTP it is; while peers are still connecting, wait for them.
-      electedForHttp: (sequence) =>
-        !this.fresh.has(sequence) || electedForHttp(context.selfId, this.peerIds(), sequence, context.settings.httpFetchersPerSegment),
+      // The election decides who brings a new live segment into the swarm, and in which turn the others do if
+      // nobody has. Any other segment (out before this player joined, or VOD) has been announced by the peers
+      // that hold it: with peers connected and none holding it, HTTP it is; while peers are still connecting,
+      // wait for them.
+      httpTurnMs: (sequence) => {
+        if (!this.fresh.has(sequence)) return 0;
+        const { httpFetchersPerSegment, httpTurnStepMs } = context.settings;
+        return httpTurnMs(httpRank(context.selfId, this.peerIds(), sequence), httpFetchersPerSegment, httpTurnStepMs);
+      },
       awaitingPeers: () => this.awaitingFirstPeers(),
       announce: (sequence, state) => this.broadcast([{ segment: sequence, state }]),
       keep: (buffer) => context.store.completed(this.id, buffer),
