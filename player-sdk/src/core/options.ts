@@ -48,11 +48,12 @@ export interface EngineOptions {
   /** Players per swarm that fetch each new live segment over HTTP. @default 1 */
   httpFetchersPerSegment: number;
   /**
-   * When no peer has a new live segment yet, the players not elected to fetch it over HTTP take turns: each
-   * fetches it itself after its rank among its peers (by the same hash as the election) times this many ms
-   * since it learnt of the segment. The elected player may learn of a segment a playlist reload later than
-   * others, or have left; everyone else waited for it. `Infinity`: wait for the elected as long as the
-   * deadline allows. @default 100
+   * When no peer has a new live segment yet, the players not elected to fetch it over HTTP may take turns:
+   * each fetches it itself after its rank among its peers (by the same hash as the election) times this
+   * many ms since it learnt of the segment. The elected player may learn of a segment a playlist reload
+   * later than others; meanwhile no peer has a byte to send. Turns cost HTTP copies whenever a player's
+   * 'loading' reaches its peers later than their turn (behind a full home uplink), so by default nobody
+   * takes one: the others wait for the elected as long as the deadline allows. @default Infinity
    */
   httpTurnStepMs: number;
   /** HTTP throughput assumed before one is measured, in bytes per second. @default 1000000 */
@@ -114,7 +115,7 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = {
   urgentWindowMs: 500,
   peerStallMs: 1000,
   httpFetchersPerSegment: 1,
-  httpTurnStepMs: 100,
+  httpTurnStepMs: Infinity,
   initialHttpThroughput: 1_000_000,
   requireIntegrity: true,
   uploadRateLimit: Infinity,
