@@ -106,6 +106,8 @@ interface BodyReader {
  */
 export class ModelCdn {
   readonly counts: CdnCounts = { requests: 0, bytes: 0 };
+  /** Per segment URL, the players that got bytes of it over HTTP and when the first of them arrived (each response). */
+  readonly firstBytes = new Map<string, { readonly host: ModelHost; readonly at: number }[]>();
   private readonly streams: readonly ModelLiveStream[];
 
   constructor(
@@ -162,13 +164,14 @@ export class ModelCdn {
           }
           const headers: Record<string, string> = { 'content-length': String(end - start + 1) };
           if (range) headers['content-range'] = `bytes ${start}-${end}/${total}`;
-          resolve(response(range ? 206 : 200, headers, this.body(host, content.bytes.subarray(start, end + 1), signal)));
+          const onFirstByte = (at: number): void => void this.firstBytes.set(input, [...(this.firstBytes.get(input) ?? []), { host, at }]);
+          resolve(response(range ? 206 : 200, headers, this.body(host, content.bytes.subarray(start, end + 1), signal, onFirstByte)));
         }, this.options.latencyMs);
       });
   }
 
   /** A body that hands out its chunks as they come through the viewer's downlink. */
-  private body(host: ModelHost, bytes: Uint8Array, signal: AbortSignal | undefined): BodyReader {
+  private body(host: ModelHost, bytes: Uint8Array, signal: AbortSignal | undefined, onFirstByte?: (at: number) => void): BodyReader {
     const clock = this.clock;
     const rate = Math.min(this.options.bytesPerSecond, host.link.downBytesPerSecond);
     let offset = 0;
@@ -194,6 +197,7 @@ export class ModelCdn {
               reject(new DOMException('aborted', 'AbortError'));
               return;
             }
+            if (chunk.byteOffset === bytes.byteOffset) onFirstByte?.(clock.now());
             counts.bytes += chunk.length;
             host.bytesReceived += chunk.length;
             resolve({ done: false, value: chunk });

@@ -66,6 +66,19 @@ describe('swarm model, end to end (real SDK core, virtual time)', () => {
     expect(result.figures.stallsPerViewer).toBe(0);
   });
 
+  it('bounds the latency of segments from peers alone by the uplinks of the players that fetched them over HTTP', async () => {
+    // Uplinks of 2 Mbit/s: a link, not the SDK's upload budget (which lets two seconds of its rate out at once).
+    const result = await runModel({ viewers: 10, durationSeconds: 30, rampSeconds: 4, defaultUplinkBytesPerSecond: 250_000, seed: 3 });
+    const { count, p50Ms, floorP50Ms } = result.peerOnlyFetch;
+    expect(count).toBeGreaterThan(50);
+    // One 250 kB/s uplink sends the 232 kB segment in 0.93 s: a fetch asked for before that is over cannot end
+    // sooner, and none took less than its floor.
+    expect(floorP50Ms).toBeGreaterThan(0);
+    expect(floorP50Ms).toBeLessThanOrEqual(p50Ms);
+    expect(result.peerOnlyFetch.belowFloor).toBe(0);
+    expect(result.figures.stallsPerViewer).toBe(0);
+  });
+
   it('rejects a NAT mix that is not one', () => {
     expect(() => parseNatMix('cone:0.5,carrier:0.5')).toThrow(/open, cone or symmetric/);
     expect(() => parseNatMix('cone:0.5')).toThrow(/add up/);

@@ -1,6 +1,7 @@
 import { createHash, webcrypto } from 'node:crypto';
 import type { EngineOptions } from '@shoal/player-sdk';
 import { analyse, percentile, type SwarmFigures } from '../swarm/analysis.js';
+import { peerOnlyLatency } from './latency-floor.js';
 import { SimulatedViewer, type AbrMode, type ViewerReport } from '../swarm/simulated-viewer.js';
 import type { UplinkClass } from '../swarm/uplink-mix.js';
 import { assignUplinks } from '../swarm/uplink-mix.js';
@@ -102,6 +103,11 @@ export const DEFAULT_MODEL_OPTIONS: ModelOptions = {
 export interface ModelResult {
   readonly options: ModelOptions;
   readonly figures: SwarmFigures;
+  /**
+   * Segments players got from peers alone: how many, their latency p50 (request to last byte), and the p50 of
+   * the least each could have taken, whatever the schedule (see peerOnlyLatency).
+   */
+  readonly peerOnlyFetch: { readonly count: number; readonly p50Ms: number; readonly floorP50Ms: number; readonly belowFloor: number };
   /** Depth of each segment copy: 0 fetched over HTTP, n+1 from a peer whose copy had depth n. */
   readonly relayDepth: { readonly median: number; readonly p95: number; readonly max: number };
   /**
@@ -315,6 +321,13 @@ export async function runModel(partial: Partial<ModelOptions>): Promise<ModelRes
       options,
       figures: analyse(reports, loads, options.viewers),
       steadyHttpCopies: { median: percentile(steadyCopies, 0.5), p95: percentile(steadyCopies, 0.95) },
+      peerOnlyFetch: peerOnlyLatency(
+        reports.flatMap((report) => report.peerOnlyFetches ?? []),
+        // An HTTP copy's holder uploads at most at its uplink's rate. (Not at the upload cap: the SDK's upload
+        // budget lets two seconds of it out at once, so only a link is a bound.)
+        (url) => (cdn.firstBytes.get(url) ?? []).map(({ host, at }) => ({ at, upBytesPerSecond: host.link.upBytesPerSecond })),
+        (url) => streams.find((stream) => url.startsWith(`${stream.baseUrl}/`))?.options.segmentBytes ?? segmentBytes,
+      ),
       relayDepth: { median: percentile(depths, 0.5), p95: percentile(depths, 0.95), max: depths.reduce((a, b) => Math.max(a, b), 0) },
       trackerMessagesPerViewerMinute: viewerMinutes > 0 ? (counts.received + counts.sent) / viewerMinutes : 0,
       announcesPerViewerMinute: viewerMinutes > 0 ? counts.announces / viewerMinutes : 0,

@@ -69,6 +69,7 @@ export function formatModel(results: readonly ModelResult[]): string {
     ['stall seconds per viewer', (r) => num(r.figures.stallSecondsPerViewer)],
     ['startup p50 / p95 (ms)', (r) => `${num(r.figures.startupP50Ms, 0)} / ${num(r.figures.startupP95Ms, 0)}`],
     ['P2P fetch latency p50 / p95 (ms)', (r) => `${num(r.figures.p2pLatencyP50Ms, 0)} / ${num(r.figures.p2pLatencyP95Ms, 0)}`],
+    ['  from peers alone: p50, its floor (ms)', (r) => `${num(r.peerOnlyFetch.p50Ms, 0)}, ${num(r.peerOnlyFetch.floorP50Ms, 0)}`],
     ['relay depth median / p95 / max', (r) => `${num(r.relayDepth.median, 0)} / ${num(r.relayDepth.p95, 0)} / ${r.relayDepth.max}`],
     ['peers per viewer at the end, median', (r) => num(r.peersAtEndMedian, 0)],
     ['connections opened / failed', (r) => `${r.connections.connected} / ${r.connections.failed}`],

@@ -65,6 +65,8 @@ export interface ViewerReport {
   readonly peers: number;
   /** P2P fetch latency per segment in ms (player request to complete), for segments that came from peers. */
   readonly p2pLatencies: readonly number[];
+  /** Segments that came from peers alone: URL, when the player asked (engine clock) and how long it took (ms). */
+  readonly peerOnlyFetches?: readonly { readonly url: string; readonly requestedAt: number; readonly ms: number }[];
   /** With a ladder: bytes loaded per rendition (by index), and how often the viewer switched. */
   readonly renditionBytes?: readonly { readonly http: number; readonly p2p: number }[];
   readonly renditionSwitches?: number;
@@ -99,6 +101,7 @@ export class SimulatedViewer {
   private counters = { segmentsPlayed: 0, stalls: 0, stallMs: 0, missedDeadlines: 0, corruptSegments: 0 };
   private startupMs: number | undefined;
   private readonly p2pLatencies: number[] = [];
+  private readonly peerOnlyFetches: { url: string; requestedAt: number; ms: number }[] = [];
   private targetDuration = 2;
   private readonly reporter: StatsReporter | undefined;
   private readonly renditions: readonly Rendition[];
@@ -274,6 +277,7 @@ export class SimulatedViewer {
           const expected = slot.segment.digest;
           if (expected && !createHash('sha256').update(loaded.bytes).digest().equals(Buffer.from(expected))) this.counters.corruptSegments++;
           if (loaded.bytesFrom.p2p > 0) this.p2pLatencies.push(done - requestedAt);
+          if (loaded.bytesFrom.p2p > 0 && loaded.bytesFrom.http === 0) this.peerOnlyFetches.push({ url: slot.segment.url, requestedAt, ms: done - requestedAt });
           slot.loaded = true;
           this.advance();
         },
@@ -306,6 +310,7 @@ export class SimulatedViewer {
       integrityFailures: stats.integrityFailures,
       peers: stats.peers,
       p2pLatencies: [...this.p2pLatencies],
+      peerOnlyFetches: [...this.peerOnlyFetches],
       ...(this.options.renditions ? { renditionBytes: this.renditionBytes.map((b) => ({ ...b })), renditionSwitches: this.switches } : {}),
     };
   }
