@@ -104,8 +104,9 @@ export interface ModelResult {
   readonly options: ModelOptions;
   readonly figures: SwarmFigures;
   /**
-   * Segments players got from peers alone: how many, their latency p50 (request to last byte), and the p50 of
-   * the least each could have taken, whatever the schedule (see peerOnlyLatency).
+   * Segments players got from peers alone: how many, their latency p50 (request to last byte), the p50 of the
+   * least each could have taken given when the HTTP copies came and their holders' links, and how many beat
+   * that floor (none may; see peerOnlyLatency).
    */
   readonly peerOnlyFetch: { readonly count: number; readonly p50Ms: number; readonly floorP50Ms: number; readonly belowFloor: number };
   /** Depth of each segment copy: 0 fetched over HTTP, n+1 from a peer whose copy had depth n. */

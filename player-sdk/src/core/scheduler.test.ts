@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   bestPeer,
   chooseSource,
-  electedForHttp,
   httpRank,
   httpTurnMs,
   giveUpOnPeer,
@@ -115,7 +114,10 @@ describe('httpTurnMs', () => {
   });
 });
 
-describe('electedForHttp', () => {
+describe('the election for HTTP', () => {
+  /** Whether `self` is among the `count` players elected to fetch `segment` over HTTP. */
+  const electedForHttp = (self: string, neighbours: readonly string[], segment: number, count = 1): boolean =>
+    httpTurnMs(httpRank(self, neighbours, segment), count, Infinity) === 0;
   const ids = Array.from({ length: 10 }, (_, i) => `peer-${i}`);
 
   it('elects exactly one of a fully connected group, the same from every point of view', () => {

@@ -93,9 +93,9 @@ function hash32(text: string): number {
 
 /**
  * Rendezvous hashing: the rank of `self` among itself and its neighbours by the hash of (player, segment),
- * 0 for the highest. The `count` players ranked first fetch the segment over HTTP (electedForHttp); the
- * others wait for them. Neighbours that know each other reach the same answer without talking, and the
- * order changes from segment to segment, spreading the HTTP load and the upload work.
+ * 0 for the highest. The `count` players ranked first are elected to fetch the segment over HTTP (see
+ * httpTurnMs); the others wait for them. Neighbours that know each other reach the same answer without
+ * talking, and the order changes from segment to segment, spreading the HTTP load and the upload work.
  */
 export function httpRank(self: string, neighbours: readonly string[], segment: number): number {
   const mine = hash32(`${self}:${segment}`);
@@ -107,17 +107,14 @@ export function httpRank(self: string, neighbours: readonly string[], segment: n
   return higher;
 }
 
-export function electedForHttp(self: string, neighbours: readonly string[], segment: number, count = 1): boolean {
-  return httpRank(self, neighbours, segment) < count;
-}
-
 /**
  * Ms after learning of a new live segment at which a player fetches it over HTTP if no peer has it by then:
  * 0 for the `count` players elected (see httpRank), one `stepMs` more for each rank after them. Players
  * learn of a segment when they reload the playlist, each on its own schedule (hls.js reloads a live playlist
  * every half target duration or so): the elected one may learn of it a reload later than others, and
- * while everyone waited for it, no peer had a byte to send. With turns, the first player to learn of it and
- * reach its turn brings it in; the others, seeing a peer loading it, take it from there.
+ * while everyone waits for it, no peer has a byte to send. With turns, the first player to learn of it and
+ * reach its turn brings it in; the others, seeing a peer loading it, take it from there. A step shorter than
+ * the time a peer's 'loading' takes to arrive costs HTTP copies (see EngineOptions.httpTurnStepMs).
  */
 export function httpTurnMs(rank: number, count: number, stepMs: number): number {
   return rank < count ? 0 : (rank - count + 1) * stepMs;
