@@ -77,7 +77,11 @@ export interface EngineOptions {
    * rate; past that the peer is told 'busy' and asks elsewhere. @default 1500
    */
   uploadQueueMs: number;
-  /** Most peers uploaded to at once. @default 10 */
+  /**
+   * Most peers uploaded to at once. Fewer while the upload budget carries fewer streams: as many as it carries
+   * (budget ÷ the stream's bitrate), at least two, so that a slow uplink serves a few peers in time rather
+   * than many too late. @default 10
+   */
   maxUploadPeers: number;
   /** Memory for complete segments kept for peers, in bytes. @default 64 MiB */
   segmentMemoryBytes: number;

@@ -4,6 +4,7 @@ import {
   chooseSource,
   httpRank,
   httpTurnMs,
+  uploadFanOut,
   giveUpOnPeer,
   httpEstimateMs,
   judgePeerFailure,
@@ -95,6 +96,20 @@ describe('bestPeer', () => {
     expect(bestPeer([peer('busy', 'complete', 1e6, 3), peer('idle', 'complete', 4e5)])!.peerId).toBe('idle');
     expect(bestPeer([peer('flaky', 'complete', 1e6, 0, 3), peer('steady', 'complete', 2e5)])!.peerId).toBe('steady');
     expect(bestPeer([])).toBeUndefined();
+  });
+});
+
+describe('uploadFanOut', () => {
+  it('uploads to as many peers at once as the uplink carries streams, at least two, at most the option', () => {
+    // 930 kbit/s stream (116 kB/s): a 2 Mbit/s uplink's 225 kB/s carries 1.9 streams, 465 kB/s four.
+    expect(uploadFanOut(225_000, 116_000, 10)).toBe(2);
+    expect(uploadFanOut(465_000, 116_000, 10)).toBe(4);
+    expect(uploadFanOut(100_000, 116_000, 10)).toBe(2);
+    expect(uploadFanOut(5_000_000, 116_000, 10)).toBe(10);
+    expect(uploadFanOut(465_000, 116_000, 1)).toBe(1);
+    // Nothing known to divide by, or no limit: the option decides.
+    expect(uploadFanOut(Infinity, 116_000, 10)).toBe(10);
+    expect(uploadFanOut(465_000, 0, 10)).toBe(10);
   });
 });
 

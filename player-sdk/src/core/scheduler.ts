@@ -133,6 +133,21 @@ export interface UploadLoad {
 
 export type UploadAdmission = { readonly admit: true } | { readonly admit: false; readonly retryMs: number };
 
+/** Peers an uplink serves at once however slow it is: one alone would leave it idle between requests. */
+const MIN_UPLOAD_FAN_OUT = 2;
+
+/**
+ * How many peers to upload to at once: as many streams as the upload rate carries, at least two, at most
+ * `max`. Uploads in progress share the uplink: a 2 Mbit/s home sending a 930 kbit/s stream to ten peers at
+ * once sends each too slowly for its deadline, the peers give up and fetch over HTTP, and what was sent is
+ * wasted. In the swarm model (30 viewers, 2 Mbit/s links) ten gave 63.3 % of the offload limit and 1.29
+ * upload bytes sent per byte kept, two 88.8 % and 1.08.
+ */
+export function uploadFanOut(uploadRate: number, streamRate: number, max: number): number {
+  if (!(streamRate > 0) || !Number.isFinite(uploadRate)) return max;
+  return Math.min(max, Math.max(MIN_UPLOAD_FAN_OUT, Math.floor(uploadRate / streamRate)));
+}
+
 /** Shortest retry a busy uploader asks for: below it the requester would only ask again in vain. */
 const MIN_RETRY_MS = 100;
 

@@ -50,6 +50,11 @@ export class UploadBudget {
     return Math.min(this.settings.uploadRateLimit, this.settings.uploadBitrateMultiple * (this.bitrate ?? ASSUMED_BITRATE));
   }
 
+  /** The stream's bitrate in bytes per second, as played (assumed 2 Mbit/s before the first segment). */
+  get streamRate(): number {
+    return this.bitrate ?? ASSUMED_BITRATE;
+  }
+
   /** Bytes per second of uploads to plan on (admission of requests): within the budget and the measured uplink. */
   get rate(): number {
     // Never promise peers more than the uplink carries: requests admitted beyond it finish late (the

@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../util/clock.js';
-import { uploadAdmission } from './scheduler.js';
+import { uploadAdmission, uploadFanOut } from './scheduler.js';
 import { UploadBudget, type UploadBudgetSettings } from './upload-budget.js';
 import { UplinkMeter } from './uplink-meter.js';
 
@@ -78,7 +78,7 @@ export class UploadPolicy implements PeerUploads {
     if (connection?.saveData && !this.settings.uploadOnSaveData) return false;
     if (connection?.type === 'cellular' && !this.settings.uploadOnCellular) return false;
     if (peer.activeUploads > 0) return true;
-    return this.activity.uploadingPeers() < this.settings.maxUploadPeers;
+    return this.activity.uploadingPeers() < uploadFanOut(this.budget.rate, this.budget.streamRate, this.settings.maxUploadPeers);
   }
 
   waitMs(peer: object, bytes: number): number {
