@@ -119,7 +119,7 @@ export class ModelCdn {
   }
 
   /** The rendition a URL belongs to (its playlist or one of its segments). */
-  private streamOf(url: string): ModelLiveStream | undefined {
+  streamOf(url: string): ModelLiveStream | undefined {
     return this.streams.find((stream) => url.startsWith(`${stream.baseUrl}/`));
   }
 
@@ -164,7 +164,11 @@ export class ModelCdn {
           }
           const headers: Record<string, string> = { 'content-length': String(end - start + 1) };
           if (range) headers['content-range'] = `bytes ${start}-${end}/${total}`;
-          const onFirstByte = (at: number): void => void this.firstBytes.set(input, [...(this.firstBytes.get(input) ?? []), { host, at }]);
+          const onFirstByte = (at: number): void => {
+            const copies = this.firstBytes.get(input) ?? [];
+            copies.push({ host, at });
+            this.firstBytes.set(input, copies);
+          };
           resolve(response(range ? 206 : 200, headers, this.body(host, content.bytes.subarray(start, end + 1), signal, onFirstByte)));
         }, this.options.latencyMs);
       });

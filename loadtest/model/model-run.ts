@@ -327,7 +327,7 @@ export async function runModel(partial: Partial<ModelOptions>): Promise<ModelRes
         // An HTTP copy's holder uploads at most at its uplink's rate. (Not at the upload cap: the SDK's upload
         // budget lets two seconds of it out at once, so only a link is a bound.)
         (url) => (cdn.firstBytes.get(url) ?? []).map(({ host, at }) => ({ at, upBytesPerSecond: host.link.upBytesPerSecond })),
-        (url) => streams.find((stream) => url.startsWith(`${stream.baseUrl}/`))?.options.segmentBytes ?? segmentBytes,
+        (url) => cdn.streamOf(url)?.options.segmentBytes ?? segmentBytes,
       ),
       relayDepth: { median: percentile(depths, 0.5), p95: percentile(depths, 0.95), max: depths.reduce((a, b) => Math.max(a, b), 0) },
       trackerMessagesPerViewerMinute: viewerMinutes > 0 ? (counts.received + counts.sent) / viewerMinutes : 0,

@@ -115,7 +115,6 @@ export class Peer extends TypedEmitter<PeerEvents> {
     return this.uploads.pendingBytes;
   }
 
-
   /** What the peer said it holds for `segment`. */
   has(segment: number): HaveState | undefined {
     return this.holdings.get(segment);

@@ -125,6 +125,11 @@ describe('httpTurnMs', () => {
     for (let segment = 0; segment < 100; segment++) {
       const ranks = ids.map((id) => httpRank(id, ids.filter((other) => other !== id), segment)).sort((a, b) => a - b);
       expect(ranks).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      // Counted up to a bound, a rank is the same below it and the bound above it.
+      for (const id of ids) {
+        const others = ids.filter((other) => other !== id);
+        expect(httpRank(id, others, segment, 2)).toBe(Math.min(2, httpRank(id, others, segment)));
+      }
     }
   });
 });
@@ -132,7 +137,7 @@ describe('httpTurnMs', () => {
 describe('the election for HTTP', () => {
   /** Whether `self` is among the `count` players elected to fetch `segment` over HTTP. */
   const electedForHttp = (self: string, neighbours: readonly string[], segment: number, count = 1): boolean =>
-    httpTurnMs(httpRank(self, neighbours, segment), count, Infinity) === 0;
+    httpTurnMs(httpRank(self, neighbours, segment, count), count, Infinity) === 0;
   const ids = Array.from({ length: 10 }, (_, i) => `peer-${i}`);
 
   it('elects exactly one of a fully connected group, the same from every point of view', () => {

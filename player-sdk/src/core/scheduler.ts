@@ -93,16 +93,18 @@ function hash32(text: string): number {
 
 /**
  * Rendezvous hashing: the rank of `self` among itself and its neighbours by the hash of (player, segment),
- * 0 for the highest. The `count` players ranked first are elected to fetch the segment over HTTP (see
+ * 0 for the highest, counted up to `atMost` at most. The `count` players ranked first are elected to fetch the segment over HTTP (see
  * httpTurnMs); the others wait for them. Neighbours that know each other reach the same answer without
  * talking, and the order changes from segment to segment, spreading the HTTP load and the upload work.
  */
-export function httpRank(self: string, neighbours: readonly string[], segment: number): number {
+export function httpRank(self: string, neighbours: readonly string[], segment: number, atMost = Infinity): number {
   const mine = hash32(`${self}:${segment}`);
   let higher = 0;
   for (const id of neighbours) {
     const theirs = hash32(`${id}:${segment}`);
     if (theirs > mine || (theirs === mine && id > self)) higher++;
+    // Past `atMost` the answer is the same: the caller needs no more (the election asks only whether the rank is below `count`).
+    if (higher >= atMost) return higher;
   }
   return higher;
 }

@@ -131,13 +131,14 @@ export class SegmentJob {
       for (;;) {
         if (this.stopped) throw new ShoalError('SHOAL_ERR_DESTROYED');
         if (!buffer.filled) {
+          const now = host.clock.now();
           const decision = chooseSource({
-            now: host.clock.now(),
+            now,
             deadline: this.deadline,
             urgentWindowMs: host.settings.urgentWindowMs,
             httpEstimateMs: this.estimateHttpMs(),
             candidates: host.candidates(segment.sequence, this.excluded),
-            httpTurnInMs: host.httpTurnMs(segment.sequence) - (host.clock.now() - buffer.timing.start),
+            httpTurnInMs: host.httpTurnMs(segment.sequence) - (now - buffer.timing.start),
             httpOnly: this.httpOnly,
             awaitingPeers: host.awaitingPeers(),
           });

@@ -100,7 +100,9 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
       httpTurnMs: (sequence) => {
         if (!this.fresh.has(sequence)) return 0;
         const { httpFetchersPerSegment, httpTurnStepMs } = context.settings;
-        return httpTurnMs(httpRank(context.selfId, this.peerIds(), sequence), httpFetchersPerSegment, httpTurnStepMs);
+        // Without turns only whether the rank is below the count matters: no need to rank every neighbour.
+        const atMost = Number.isFinite(httpTurnStepMs) ? Infinity : httpFetchersPerSegment;
+        return httpTurnMs(httpRank(context.selfId, this.peerIds(), sequence, atMost), httpFetchersPerSegment, httpTurnStepMs);
       },
       awaitingPeers: () => this.awaitingFirstPeers(),
       announce: (sequence, state) => this.broadcast([{ segment: sequence, state }]),
