@@ -23,6 +23,8 @@ const samples: PeerMessage[] = [
   { type: 'cancel', request: 42 },
   { type: 'busy', request: 7, segment: 1234, retryMs: 850 },
   { type: 'ack', request: 7, received: 49_152 },
+  { type: 'capacity', upload: 0 },
+  { type: 'capacity', upload: 465_000 },
 ];
 
 describe('peer messages', () => {
@@ -49,6 +51,7 @@ describe('peer messages', () => {
     expect(() => encodePeerMessage({ type: 'data', request: 1, offset: 10, total: 5, bytes: new Uint8Array(1) })).toThrow(RangeError);
     expect(() => encodePeerMessage({ type: 'data', request: 1, offset: 0, total: 1e6, bytes: new Uint8Array(MAX_DATA_CHUNK_BYTES + 1) })).toThrow(RangeError);
     expect(() => encodePeerMessage({ type: 'hello', version: 1, swarm: 'x'.repeat(65) })).toThrow(RangeError);
+    expect(() => encodePeerMessage({ type: 'capacity', upload: 1.5 })).toThrow(RangeError);
   });
 
   const malformed: [string, number[] | Uint8Array][] = [
@@ -64,6 +67,7 @@ describe('peer messages', () => {
     ['short request', [3, 0, 0, 0, 1]],
     ['long cancel', [7, 0, 0, 0, 1, 0]],
     ['busy without its retry time', [8, 0, 0, 0, 1, 0, 0, 0, 2]],
+    ['short capacity', [10, 0, 7, 0x1a]],
     ['truncated data', [4, 0, 0, 0, 1]],
     ['data past its total', [4, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 5, 5]],
     ['oversized frame', new Uint8Array(MAX_FRAME_BYTES + 1).fill(4)],

@@ -17,10 +17,12 @@
  * | 7 cancel | request u32 | stop sending for this request |
  * | 8 busy | request u32, segment u32, retry u32 (ms) | the peer has it but its uplink is full: ask again after retry ms, or elsewhere |
  * | 9 ack | request u32, received u32 | the receiver holds the segment's bytes up to `received`: the sender keeps at most a window beyond it in flight |
+ * | 10 capacity | upload u32 (bytes/s) | what the sender expects to upload to peers, all together: sent after the hello and when it changes; 0: it uploads nothing |
  *
- * Version 2 added `busy`, version 3 `ack`; peers of different versions do not connect (the hello closes).
+ * Version 2 added `busy`, version 3 `ack`, version 4 `capacity`; peers of different versions do not connect
+ * (the hello closes).
  */
-export const PEER_PROTOCOL_VERSION = 3;
+export const PEER_PROTOCOL_VERSION = 4;
 export const MAX_FRAME_BYTES = 16 * 1024;
 export const DATA_HEADER_BYTES = 13;
 export const MAX_DATA_CHUNK_BYTES = MAX_FRAME_BYTES - DATA_HEADER_BYTES;
@@ -38,6 +40,7 @@ export const PEER_MESSAGE_TYPES = {
   cancel: 7,
   busy: 8,
   ack: 9,
+  capacity: 10,
 } as const;
 
 export const HAVE_STATES = { dropped: 0, complete: 1, loading: 2 } as const;
@@ -57,7 +60,8 @@ export type PeerMessage =
   | { readonly type: 'absent'; readonly request: number; readonly segment: number }
   | { readonly type: 'cancel'; readonly request: number }
   | { readonly type: 'busy'; readonly request: number; readonly segment: number; readonly retryMs: number }
-  | { readonly type: 'ack'; readonly request: number; readonly received: number };
+  | { readonly type: 'ack'; readonly request: number; readonly received: number }
+  | { readonly type: 'capacity'; readonly upload: number };
 
 /** A frame that breaks the protocol. The connection that sent it is closed and the peer penalised. */
 export class PeerProtocolError extends Error {
@@ -129,6 +133,8 @@ export function encodePeerMessage(message: PeerMessage): Uint8Array {
       return fixed(PEER_MESSAGE_TYPES.busy, [message.request, message.segment, message.retryMs]);
     case 'ack':
       return fixed(PEER_MESSAGE_TYPES.ack, [message.request, message.received]);
+    case 'capacity':
+      return fixed(PEER_MESSAGE_TYPES.capacity, [message.upload]);
   }
 }
 
@@ -208,6 +214,9 @@ export function decodePeerMessage(frame: Uint8Array): PeerMessage {
     case PEER_MESSAGE_TYPES.ack:
       expectLength(frame, 9, 'ack');
       return { type: 'ack', request: view.getUint32(1), received: view.getUint32(5) };
+    case PEER_MESSAGE_TYPES.capacity:
+      expectLength(frame, 5, 'capacity');
+      return { type: 'capacity', upload: view.getUint32(1) };
     default:
       throw new PeerProtocolError(`unknown frame type ${frame[0]}`);
   }

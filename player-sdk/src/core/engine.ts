@@ -76,6 +76,8 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       uploadingPeers: () => this.ready.reduce((sum, entry) => sum + entry.swarm.uploadingPeers(), 0),
       pendingUploadBytes: () => this.ready.reduce((sum, entry) => sum + entry.swarm.pendingUploadBytes(), 0),
       uploadsInFlight: () => this.ready.reduce((sum, entry) => sum + entry.swarm.uploadsInFlight(), 0),
+    }, (upload) => {
+      for (const entry of this.ready) entry.swarm.tellUpload(upload);
     });
     this.signaling = this.options.signaling ?? this.connectTracker();
     // Only a tracker connection of ours can hand out servers; custom signaling uses what the page gave, or none.
@@ -157,6 +159,7 @@ export class ShoalEngine extends TypedEmitter<EngineEvents> {
       settings: this.options,
       clock: this.options.clock,
       uploadPolicy: this.uploadPolicy,
+      advertisedUpload: () => this.uploadPolicy.advertised,
       onPeerBytesDiscarded: (bytes) => (this.counters.p2pDiscardedBytes += bytes),
       ban: (peerId, reason) => this.ban(peerId, reason),
       httpThroughput: () => this.httpRate,

@@ -63,3 +63,26 @@ describe('the hello', () => {
     expect(closes).toEqual(['protocol: bad hello']);
   });
 });
+
+describe('the advertised upload', () => {
+  it('learns what the peer advertises, and tells ours only once greeted', () => {
+    const { peer, channel, closes } = connect();
+    peer.tellUpload(262_144);
+    expect(channel.sent).toHaveLength(1); // the hello alone: a capacity before it would break the protocol
+    expect(peer.upload).toBeUndefined();
+    channel.deliver(encodePeerMessage({ type: 'hello', version: PEER_PROTOCOL_VERSION, swarm: SWARM }));
+    channel.deliver(encodePeerMessage({ type: 'capacity', upload: 524_288 }));
+    expect(peer.upload).toBe(524_288);
+    channel.deliver(encodePeerMessage({ type: 'capacity', upload: 0 }));
+    expect(peer.upload).toBe(0);
+    peer.tellUpload(262_144);
+    expect(channel.sent.at(-1)).toEqual(encodePeerMessage({ type: 'capacity', upload: 262_144 }));
+    expect(closes).toEqual([]);
+  });
+
+  it('refuses a peer of the version before capacity was advertised', () => {
+    const { channel, closes } = connect();
+    channel.deliver(encodePeerMessage({ type: 'hello', version: PEER_PROTOCOL_VERSION - 1, swarm: SWARM }));
+    expect(closes).toEqual(['protocol: bad hello']);
+  });
+});

@@ -77,6 +77,8 @@ export class Peer extends TypedEmitter<PeerEvents> {
 
   /** Until when (host clock) the peer said its uplink is full. */
   busyUntil = 0;
+  /** The upload rate the peer advertised, bytes per second (0: it uploads nothing); undefined until it did. */
+  upload: number | undefined;
 
   constructor(
     readonly id: string,
@@ -123,6 +125,11 @@ export class Peer extends TypedEmitter<PeerEvents> {
   /** Whether the peer has announced dropping `segment`. */
   retracted(segment: number): boolean {
     return this.retractions.has(segment);
+  }
+
+  /** Tells the peer the upload rate we advertise (bytes per second). */
+  tellUpload(upload: number): void {
+    if (this.ready) this.channel.send({ type: 'capacity', upload });
   }
 
   /** Tells the peer what we hold now; `initial` sends the list even when empty, so the peer knows it is complete. */
@@ -205,6 +212,9 @@ export class Peer extends TypedEmitter<PeerEvents> {
         return;
       case 'ack':
         this.uploads.acknowledged(message.request, message.received);
+        return;
+      case 'capacity':
+        this.upload = message.upload;
         return;
       case 'done': {
         const download = this.downloads.get(message.request);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  advertisedUpload,
   bestPeer,
   chooseSource,
   httpRank,
@@ -16,6 +17,7 @@ import {
   type PeerFailure,
   type PeerTransfer,
   type PeerWatch,
+  type RankedPlayer,
   type SourceInput,
 } from './scheduler.js';
 
@@ -121,14 +123,17 @@ describe('httpTurnMs', () => {
   });
 
   it('orders a fully connected group the same from every point of view: one player per turn', () => {
-    const ids = Array.from({ length: 10 }, (_, i) => `peer-${i}`);
-    for (let segment = 0; segment < 100; segment++) {
-      const ranks = ids.map((id) => httpRank(id, ids.filter((other) => other !== id), segment)).sort((a, b) => a - b);
-      expect(ranks).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-      // Counted up to a bound, a rank is the same below it and the bound above it.
-      for (const id of ids) {
-        const others = ids.filter((other) => other !== id);
-        expect(httpRank(id, others, segment, 2)).toBe(Math.min(2, httpRank(id, others, segment)));
+    // Equal uploads, unequal ones, and some that upload nothing: the order is total either way.
+    for (const uploadOf of [() => 1, (i: number) => 100_000 * (1 + (i % 4)), (i: number) => (i % 3 === 0 ? 0 : 225_000)]) {
+      const players = Array.from({ length: 10 }, (_, i) => ({ id: `peer-${i}`, upload: uploadOf(i) }));
+      for (let segment = 0; segment < 100; segment++) {
+        const ranks = players.map((p) => httpRank(p, players.filter((other) => other !== p), segment)).sort((a, b) => a - b);
+        expect(ranks).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        // Counted up to a bound, a rank is the same below it and the bound above it.
+        for (const p of players) {
+          const others = players.filter((other) => other !== p);
+          expect(httpRank(p, others, segment, 2)).toBe(Math.min(2, httpRank(p, others, segment)));
+        }
       }
     }
   });
@@ -136,9 +141,9 @@ describe('httpTurnMs', () => {
 
 describe('the election for HTTP', () => {
   /** Whether `self` is among the `count` players elected to fetch `segment` over HTTP. */
-  const electedForHttp = (self: string, neighbours: readonly string[], segment: number, count = 1): boolean =>
+  const electedForHttp = (self: RankedPlayer, neighbours: readonly RankedPlayer[], segment: number, count = 1): boolean =>
     httpTurnMs(httpRank(self, neighbours, segment, count), count, Infinity) === 0;
-  const ids = Array.from({ length: 10 }, (_, i) => `peer-${i}`);
+  const ids = Array.from({ length: 10 }, (_, i) => ({ id: `peer-${i}`, upload: 225_000 }));
 
   it('elects exactly one of a fully connected group, the same from every point of view', () => {
     for (let segment = 0; segment < 200; segment++) {
@@ -151,7 +156,7 @@ describe('the election for HTTP', () => {
     const wins = new Map<string, number>();
     for (let segment = 0; segment < 1000; segment++) {
       const winner = ids.find((id) => electedForHttp(id, ids.filter((other) => other !== id), segment))!;
-      wins.set(winner, (wins.get(winner) ?? 0) + 1);
+      wins.set(winner.id, (wins.get(winner.id) ?? 0) + 1);
     }
     expect(wins.size).toBe(10);
     for (const count of wins.values()) expect(count).toBeGreaterThan(50);
@@ -162,7 +167,69 @@ describe('the election for HTTP', () => {
       const winners = ids.filter((id) => electedForHttp(id, ids.filter((other) => other !== id), segment, 2));
       expect(winners).toHaveLength(2);
     }
-    expect(electedForHttp('alone', [], 7)).toBe(true);
+    expect(electedForHttp({ id: 'alone', upload: 0 }, [], 7)).toBe(true);
+  });
+
+  it('elects each player in proportion to the upload it advertised', () => {
+    // A fiber home, two cable homes, a DSL home (bytes per second of upload budget).
+    const players = [
+      { id: 'fiber', upload: 465_000 },
+      { id: 'cable-1', upload: 232_000 },
+      { id: 'cable-2', upload: 232_000 },
+      { id: 'dsl', upload: 58_000 },
+    ];
+    const wins = new Map<string, number>();
+    const segments = 20_000;
+    for (let segment = 0; segment < segments; segment++) {
+      const winners = players.filter((p) => electedForHttp(p, players.filter((other) => other !== p), segment));
+      expect(winners).toHaveLength(1);
+      wins.set(winners[0]!.id, (wins.get(winners[0]!.id) ?? 0) + 1);
+    }
+    const total = players.reduce((sum, p) => sum + p.upload, 0);
+    for (const p of players) expect(Math.abs(wins.get(p.id)! / segments - p.upload / total)).toBeLessThan(0.02);
+  });
+
+  it('never elects a player that uploads nothing while one that uploads is there', () => {
+    const players = [
+      { id: 'saving-data', upload: 0 },
+      { id: 'cellular', upload: 0 },
+      { id: 'dsl', upload: 1 },
+    ];
+    for (let segment = 0; segment < 500; segment++) {
+      expect(electedForHttp(players[2]!, players.slice(0, 2), segment)).toBe(true);
+      expect(electedForHttp(players[0]!, players.slice(1), segment)).toBe(false);
+    }
+    // Among players that all upload nothing, one is still elected for each segment, and not always the same.
+    const none = players.slice(0, 2);
+    const first = new Set<string>();
+    for (let segment = 0; segment < 50; segment++) {
+      const winners = none.filter((p) => electedForHttp(p, none.filter((other) => other !== p), segment));
+      expect(winners).toHaveLength(1);
+      first.add(winners[0]!.id);
+    }
+    expect(first.size).toBe(2);
+  });
+});
+
+describe('advertisedUpload', () => {
+  it('advertises the budget in half-octave steps', () => {
+    expect(advertisedUpload(undefined, 465_000)).toBe(Math.round(2 ** 19)); // 524 288: log2 465 000 = 18.83, nearest step 19
+    expect(advertisedUpload(undefined, 112_000)).toBe(Math.round(2 ** 17)); // log2 = 16.77 rounds to 17
+    expect(advertisedUpload(undefined, 92_000)).toBe(Math.round(2 ** 16.5));
+    expect(advertisedUpload(undefined, 0)).toBe(0);
+    expect(advertisedUpload(465_000, Number.NaN)).toBe(0);
+    // Bounded, so that every step fits the message's u32.
+    expect(advertisedUpload(undefined, Infinity)).toBe(2 ** 30);
+  });
+
+  it('keeps what it advertised until the rate moves a whole step away', () => {
+    const advertised = advertisedUpload(undefined, 465_000);
+    // Within half an octave either way: no news for the peers, however the meter wobbles.
+    for (const rate of [advertised * 0.72, advertised * 0.9, advertised * 1.1, advertised * 1.4]) expect(advertisedUpload(advertised, rate)).toBe(advertised);
+    expect(advertisedUpload(advertised, advertised * 1.45)).toBe(Math.round(2 ** 19.5));
+    expect(advertisedUpload(advertised, advertised / 2)).toBe(2 ** 18);
+    expect(advertisedUpload(advertised, 0)).toBe(0);
+    expect(advertisedUpload(0, 465_000)).toBe(advertised);
   });
 });
 

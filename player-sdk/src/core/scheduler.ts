@@ -91,22 +91,56 @@ function hash32(text: string): number {
   return h >>> 0;
 }
 
+/** A player in the election for HTTP: its id and the upload rate it advertised (bytes per second, 0: none). */
+export interface RankedPlayer {
+  readonly id: string;
+  readonly upload: number;
+}
+
+/** A player's score in the election for `segment`: higher wins (weighted rendezvous hashing). */
+function electionScore(player: RankedPlayer, hash: number): number {
+  if (!(player.upload > 0)) return 0;
+  // upload / -ln(u), u uniform in (0, 1): each player is first with a probability proportional to its upload.
+  return player.upload / -Math.log((hash + 0.5) / 4294967296);
+}
+
 /**
- * Rendezvous hashing: the rank of `self` among itself and its neighbours by the hash of (player, segment),
- * 0 for the highest, counted up to `atMost` at most. The `count` players ranked first are elected to fetch the segment over HTTP (see
- * httpTurnMs); the others wait for them. Neighbours that know each other reach the same answer without
- * talking, and the order changes from segment to segment, spreading the HTTP load and the upload work.
+ * Weighted rendezvous hashing: the rank of `self` among itself and its neighbours for `segment`, 0 for the
+ * first, counted up to `atMost` at most. The `count` players ranked first are elected to fetch the segment
+ * over HTTP (see httpTurnMs); the others wait for them. Neighbours that know each other reach the same
+ * answer without talking, and the order changes from segment to segment, spreading the HTTP load and the
+ * upload work. Each player comes first in proportion to the upload rate it advertised: the one that brings a
+ * segment into the swarm is also the first to pass it on, and a segment that enters through a slow uplink
+ * reaches every other player late. A player that uploads nothing (0) comes after every one that does.
  */
-export function httpRank(self: string, neighbours: readonly string[], segment: number, atMost = Infinity): number {
-  const mine = hash32(`${self}:${segment}`);
+export function httpRank(self: RankedPlayer, neighbours: readonly RankedPlayer[], segment: number, atMost = Infinity): number {
+  const myHash = hash32(`${self.id}:${segment}`);
+  const mine = electionScore(self, myHash);
   let higher = 0;
-  for (const id of neighbours) {
-    const theirs = hash32(`${id}:${segment}`);
-    if (theirs > mine || (theirs === mine && id > self)) higher++;
+  for (const player of neighbours) {
+    const hash = hash32(`${player.id}:${segment}`);
+    const theirs = electionScore(player, hash);
+    if (theirs > mine || (theirs === mine && (hash > myHash || (hash === myHash && player.id > self.id)))) higher++;
     // Past `atMost` the answer is the same: the caller needs no more (the election asks only whether the rank is below `count`).
     if (higher >= atMost) return higher;
   }
   return higher;
+}
+
+/** Largest upload rate advertised, bytes per second: far above any uplink, and its steps fit a u32. */
+const MAX_ADVERTISED_UPLOAD = 2 ** 30;
+
+/**
+ * The upload rate to advertise to peers (bytes per second), given the one advertised before and the upload
+ * budget's rate now: in steps of half an octave, changed only once the rate moved a whole step away from
+ * it. Peers weigh the election for HTTP by it (httpRank), and a player must rank itself with the value its
+ * peers hold; finer steps would be news to every peer at each wobble of the uplink meter.
+ */
+export function advertisedUpload(previous: number | undefined, rate: number): number {
+  if (!(rate > 0)) return 0;
+  const bounded = Math.min(rate, MAX_ADVERTISED_UPLOAD);
+  if (previous !== undefined && previous > 0 && Math.abs(Math.log2(bounded / previous)) < 0.5) return previous;
+  return Math.round(2 ** (Math.round(Math.log2(bounded) * 2) / 2));
 }
 
 /**

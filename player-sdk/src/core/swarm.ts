@@ -6,7 +6,7 @@ import type { FetchLike } from './http-loader.js';
 import { Peer, type PeerHost } from './peer.js';
 import type { PeerChannel } from './peer-channel.js';
 import { RelayJudge } from './relay-judge.js';
-import { httpRank, httpTurnMs, type PeerCandidate } from './scheduler.js';
+import { httpRank, httpTurnMs, type PeerCandidate, type RankedPlayer } from './scheduler.js';
 import { SegmentJob, type JobHost, type JobSettings, type LoadedSegment } from './segment-job.js';
 import type { SegmentStore } from './segment-store.js';
 import type { SegmentRef } from './segment.js';
@@ -34,6 +34,8 @@ export interface SwarmContext {
   readonly clock: Clock;
   /** The upload policy every peer of every swarm answers requests under. */
   readonly uploadPolicy: PeerUploads;
+  /** The upload rate this player advertises to peers, bytes per second (see UploadPolicy.advertised). */
+  advertisedUpload(): number;
   /** Peer bytes that arrived and were not kept: late, failed verification or withdrawn, or held by a job that failed. */
   onPeerBytesDiscarded(bytes: number): void;
   /** A peer sent bytes that failed verification, or broke the protocol: it is disconnected and never reconnected. */
@@ -102,7 +104,8 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
         const { httpFetchersPerSegment, httpTurnStepMs } = context.settings;
         // Without turns only whether the rank is below the count matters: no need to rank every neighbour.
         const atMost = Number.isFinite(httpTurnStepMs) ? Infinity : httpFetchersPerSegment;
-        return httpTurnMs(httpRank(context.selfId, this.peerIds(), sequence, atMost), httpFetchersPerSegment, httpTurnStepMs);
+        const self = { id: context.selfId, upload: context.advertisedUpload() };
+        return httpTurnMs(httpRank(self, this.rankedPeers(), sequence, atMost), httpFetchersPerSegment, httpTurnStepMs);
       },
       awaitingPeers: () => this.awaitingFirstPeers(),
       announce: (sequence, state) => this.broadcast([{ segment: sequence, state }]),
@@ -170,6 +173,18 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
 
   peerIds(): string[] {
     return [...this.peers.keys()];
+  }
+
+  /** The peers as the election for HTTP sees them: a peer that has not advertised its upload yet counts as uploading nothing. */
+  private rankedPeers(): RankedPlayer[] {
+    const ranked: RankedPlayer[] = [];
+    for (const peer of this.peers.values()) ranked.push({ id: peer.id, upload: peer.upload ?? 0 });
+    return ranked;
+  }
+
+  /** Our advertised upload rate changed: every peer hears it, so that all rank us alike. */
+  tellUpload(upload: number): void {
+    for (const peer of this.peers.values()) peer.tellUpload(upload);
   }
 
   hasPeer(peerId: string): boolean {
@@ -269,6 +284,7 @@ export class Swarm extends TypedEmitter<SwarmEvents> {
     const peer = new Peer(peerId, channel, host);
     this.peers.set(peerId, peer);
     peer.on('ready', () => {
+      peer.tellUpload(this.context.advertisedUpload());
       peer.announce(this.holdings(), true);
       this.emit('peer-connected', peerId);
       this.wakeJobs();

@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../util/clock.js';
-import { uploadAdmission, uploadFanOut } from './scheduler.js';
+import { advertisedUpload, uploadAdmission, uploadFanOut } from './scheduler.js';
 import { UploadBudget, type UploadBudgetSettings } from './upload-budget.js';
 import { UplinkMeter } from './uplink-meter.js';
 
@@ -59,13 +59,33 @@ export class UploadPolicy implements PeerUploads {
   acknowledged = 0;
   /** Requests answered 'busy' since the start. */
   refusedBusy = 0;
+  private advertisedRate: number;
 
   constructor(
     private readonly settings: UploadPolicySettings,
     private readonly clock: Clock,
     private readonly activity: UploadActivity,
+    /** The upload rate to advertise to peers changed (see `advertised`). */
+    private readonly onAdvertised: (upload: number) => void = () => undefined,
   ) {
     this.budget = new UploadBudget(settings, () => clock.now());
+    this.advertisedRate = advertisedUpload(undefined, this.uploadsAllowed() ? this.budget.rate : 0);
+  }
+
+  /**
+   * The upload rate this player tells its peers, bytes per second, in coarse steps (advertisedUpload): its
+   * upload budget, 0 while it uploads nothing (saveData, cellular). Peers elect players for HTTP by it.
+   */
+  get advertised(): number {
+    return this.advertisedRate;
+  }
+
+  /** Follows the budget (after a new uplink estimate or bitrate) and says when the advertised rate moved a step. */
+  private readvertise(): void {
+    const next = advertisedUpload(this.advertisedRate, this.uploadsAllowed() ? this.budget.rate : 0);
+    if (next === this.advertisedRate) return;
+    this.advertisedRate = next;
+    this.onAdvertised(next);
   }
 
   /** Upload bytes per second measured, undefined until measured. */
@@ -73,10 +93,15 @@ export class UploadPolicy implements PeerUploads {
     return this.meter.rate;
   }
 
-  mayUpload(peer: { readonly activeUploads: number }): boolean {
+  /** Whether this player uploads at all: not when the browser asks to save data or is on a cellular connection, unless the options say so. */
+  private uploadsAllowed(): boolean {
     const connection = (globalThis as { navigator?: { connection?: { saveData?: boolean; type?: string } } }).navigator?.connection;
     if (connection?.saveData && !this.settings.uploadOnSaveData) return false;
-    if (connection?.type === 'cellular' && !this.settings.uploadOnCellular) return false;
+    return !(connection?.type === 'cellular' && !this.settings.uploadOnCellular);
+  }
+
+  mayUpload(peer: { readonly activeUploads: number }): boolean {
+    if (!this.uploadsAllowed()) return false;
     if (peer.activeUploads > 0) return true;
     return this.activity.uploadingPeers() < uploadFanOut(this.budget.rate, this.budget.streamRate, this.settings.maxUploadPeers);
   }
@@ -103,6 +128,7 @@ export class UploadPolicy implements PeerUploads {
   /** A segment was played: the budget follows the stream's bitrate. */
   observeSegment(bytes: number, durationSeconds: number): void {
     this.budget.observeSegment(bytes, durationSeconds);
+    this.readvertise();
   }
 
   /** Starts the uplink meter (once a swarm may upload); stopped by destroy(). */
@@ -116,6 +142,7 @@ export class UploadPolicy implements PeerUploads {
     if (estimate !== undefined) this.budget.observeUplink(estimate);
     // One window in every few paces sends above the estimate, so a faster link can show itself.
     this.budget.probe(++this.samples % UPLINK_PROBE_EVERY === 0);
+    this.readvertise();
   }
 
   destroy(): void {
