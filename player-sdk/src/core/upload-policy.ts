@@ -69,7 +69,12 @@ export class UploadPolicy implements PeerUploads {
     private readonly onAdvertised: (upload: number) => void = () => undefined,
   ) {
     this.budget = new UploadBudget(settings, () => clock.now());
-    this.advertisedRate = advertisedUpload(undefined, this.uploadsAllowed() ? this.budget.rate : 0);
+    this.advertisedRate = advertisedUpload(undefined, this.offeredRate());
+  }
+
+  /** What this player offers peers, bytes per second: its upload budget, 0 while it uploads nothing. */
+  private offeredRate(): number {
+    return this.uploadsAllowed() ? this.budget.rate : 0;
   }
 
   /**
@@ -82,7 +87,7 @@ export class UploadPolicy implements PeerUploads {
 
   /** Follows the budget (after a new uplink estimate or bitrate) and says when the advertised rate moved a step. */
   private readvertise(): void {
-    const next = advertisedUpload(this.advertisedRate, this.uploadsAllowed() ? this.budget.rate : 0);
+    const next = advertisedUpload(this.advertisedRate, this.offeredRate());
     if (next === this.advertisedRate) return;
     this.advertisedRate = next;
     this.onAdvertised(next);
